@@ -1,0 +1,56 @@
+// How a loader/cmd/<family>.cpp file adds its subcommands: CLI11 for the options, and one
+// handler per subcommand that main runs after parsing and entering the namespace.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include "core/result.h"
+
+namespace xdpkit {
+
+struct GlobalOptions {
+    std::string netns;
+    bool json = false;
+    bool verbose = false;
+};
+
+using Handler = std::function<Result<void>(const GlobalOptions&)>;
+
+class CommandTable {
+public:
+    CLI::App* add(CLI::App& parent, const std::string& name, const std::string& description,
+                  Handler handler) {
+        CLI::App* sub = parent.add_subcommand(name, description);
+        handlers_[sub] = std::move(handler);
+        return sub;
+    }
+    // The handler of the deepest subcommand the user chose, or nullptr.
+    const Handler* chosen(CLI::App& app) const {
+        const Handler* found = nullptr;
+        for (CLI::App* cur = &app; cur;) {
+            auto subs = cur->get_subcommands();
+            if (subs.empty()) break;
+            cur = subs.front();
+            if (auto it = handlers_.find(cur); it != handlers_.end()) found = &it->second;
+        }
+        return found;
+    }
+
+private:
+    std::map<CLI::App*, Handler> handlers_;
+};
+
+// One per loader/cmd file; loader/cmd/commands.cpp lists them.
+void register_list(CommandTable&, CLI::App&);
+void register_probe(CommandTable&, CLI::App&);
+void register_attach(CommandTable&, CLI::App&);
+void register_status(CommandTable&, CLI::App&);
+
+// Every command, in the order `xdpkit --help` shows them.
+void register_all_commands(CommandTable&, CLI::App&);
+
+}  // namespace xdpkit

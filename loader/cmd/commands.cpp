@@ -1,0 +1,12 @@
+#include "command.h"
+
+namespace xdpkit {
+
+void register_all_commands(CommandTable& t, CLI::App& app) {
+    register_list(t, app);
+    register_probe(t, app);
+    register_attach(t, app);
+    register_status(t, app);
+}
+
+}  // namespace xdpkit

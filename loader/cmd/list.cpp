@@ -1,0 +1,62 @@
+// xdpkit list: the programs in the suite, one line each, with their parameters.
+#include <fmt/format.h>
+
+#include "command.h"
+#include "core/output.h"
+#include "families.h"
+
+namespace xdpkit {
+namespace {
+
+std::string param_text(const ParamSpec& p) {
+    std::string values;
+    if (p.kind == ParamKind::Choice) {
+        for (const auto& c : p.choices) values += (values.empty() ? "" : "|") + c.name;
+    } else if (p.kind == ParamKind::Bool) {
+        values = "true|false";
+    } else {
+        values = fmt::format("{}..{}", p.min, p.max);
+    }
+    return fmt::format("{}={} (default {})", p.key, values, p.default_text);
+}
+
+Json family_json(const Family& f) {
+    Json params = Json::array();
+    for (const auto& p : f.params) {
+        Json jp{{"key", p.key}, {"default", p.default_text}, {"help", p.help}};
+        if (p.kind == ParamKind::Choice) {
+            Json names = Json::array();
+            for (const auto& c : p.choices) names.push_back(c.name);
+            jp["values"] = names;
+        } else if (p.kind == ParamKind::U32) {
+            jp["min"] = p.min;
+            jp["max"] = p.max;
+        } else {
+            jp["values"] = {"true", "false"};
+        }
+        params.push_back(jp);
+    }
+    return {{"name", f.name}, {"summary", f.summary}, {"params", params}};
+}
+
+}  // namespace
+
+void register_list(CommandTable& t, CLI::App& app) {
+    t.add(app, "list", "List the programs in the suite with their parameters",
+          [](const GlobalOptions& g) -> Result<void> {
+              if (g.json) {
+                  Json all = Json::array();
+                  for (const Family* f : all_families()) all.push_back(family_json(*f));
+                  print_json(all);
+                  return {};
+              }
+              for (const Family* f : all_families()) {
+                  fmt::print("{:<10} {}\n", f->name, f->summary);
+                  for (const auto& p : f->params)
+                      fmt::print("{:<10}   --param {}: {}\n", "", param_text(p), p.help);
+              }
+              return {};
+          });
+}
+
+}  // namespace xdpkit

@@ -1,0 +1,31 @@
+// The BPF filesystem, where attachments are pinned so they outlive the command.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "result.h"
+
+namespace xdpkit {
+
+constexpr const char* kBpffsRoot = "/sys/fs/bpf";
+
+// Mounts bpffs at /sys/fs/bpf when it is missing (as xdp-loader does); fails with a hint
+// when that is not possible.
+Result<void> ensure_bpffs();
+bool bpffs_mounted();
+
+// /sys/fs/bpf/xdpkit/<netns>/<ifname>: everything xdpkit pins for one interface.
+std::string interface_pin_dir(const std::string& netns, const std::string& ifname);
+
+Result<void> make_dirs(const std::string& path);
+// Removes a pin directory and everything in it; a missing path is not an error.
+Result<void> remove_tree(const std::string& path);
+bool path_exists(const std::string& path);
+// Entries of a directory (no . and ..), sorted; empty when it does not exist.
+std::vector<std::string> list_dir(const std::string& path);
+
+// Pins fd at path, replacing an older pin at the same path.
+Result<void> pin_fd(int fd, const std::string& path);
+
+}  // namespace xdpkit

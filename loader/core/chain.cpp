@@ -1,0 +1,371 @@
+#include "chain.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+#include <xdpkit/chain.h>
+
+#include "bpffs.h"
+#include "chain_root.skel.h"
+#include "hints.h"
+#include "interface.h"
+#include "netns.h"
+#include "program.h"
+
+namespace xdpkit {
+namespace {
+
+const Family& root_family() {
+    static const Family f{"chain-root", "enters the chain of stages", "xdpkit_root", {}, false,
+                          skeleton_opener<chain_root_bpf>()};
+    return f;
+}
+
+Result<Fd> open_pin(const std::string& path) {
+    const int fd = bpf_obj_get(path.c_str());
+    if (fd < 0) return make_error(errno, "cannot open pin {}: {}", path, std::strerror(errno));
+    return Fd(fd);
+}
+
+// Pins a loaded stage (program + maps, except the shared chain map) into dir.
+Result<void> pin_stage(const LoadedProgram& p, const std::string& dir) {
+    XDPKIT_TRY(make_dirs(dir));
+    XDPKIT_TRY(pin_fd(p.prog_fd(), dir + "/prog"));
+    bpf_map* map;
+    bpf_object__for_each_map(map, p.obj()) {
+        if (std::strcmp(bpf_map__name(map), XDPKIT_CHAIN_MAP) == 0) continue;
+        XDPKIT_TRY(pin_fd(bpf_map__fd(map), dir + "/" + map_pin_name(map)));
+    }
+    return {};
+}
+
+Result<void> set_slot(int chain_fd, uint32_t slot, int prog_fd, const std::string& family) {
+    if (bpf_map_update_elem(chain_fd, &slot, &prog_fd, BPF_ANY) != 0) {
+        const int e = errno;
+        return make_error(e, "cannot put '{}' into chain slot {}: {}", family, slot,
+                          describe_errno(Operation::MapUpdate, e));
+    }
+    return {};
+}
+
+
+int chain_fd_of(const LoadedProgram& root) { return bpf_map__fd(root.map(XDPKIT_CHAIN_MAP)); }
+
+std::string attached_by_other(const XdpState& s) {
+    auto info = prog_info_by_id(s.prog_id);
+    return fmt::format("XDP program '{}' (id {}, {} mode) is attached by another tool",
+                       info ? info->name : "?", s.prog_id, s.mode);
+}
+
+Result<void> check_mode(const XdpState& s, XdpMode want, const std::string& ifname) {
+    if (want == XdpMode::Auto || s.mode == xdp_mode_name(want)) return {};
+    return make_error(EINVAL,
+                      "{}: the xdpkit chain runs in {} mode; --mode {} cannot join it (use --mode "
+                      "{} or detach the chain first)",
+                      ifname, s.mode, xdp_mode_name(want), s.mode);
+}
+
+std::string stage_list(const ChainState& c) {
+    std::string s;
+    for (const auto& st : c.stages) s += (s.empty() ? "" : ", ") + st.family;
+    return s.empty() ? "none" : s;
+}
+
+// Brand-new chain: root + stage in slot 0, linked, then pinned. Nothing is pinned until
+// the link works, and if pinning fails the link fd closes here, which detaches it again.
+Result<AttachResult> attach_new(const AttachRequest& req, const Interface& iface,
+                                const std::string& dir) {
+    auto root = load_chain_root();
+    if (!root) return root.error();
+    auto stage = load_program(*req.family, {req.params, chain_fd_of(*root), 0});
+    if (!stage) return stage.error();
+    XDPKIT_TRY(set_slot(chain_fd_of(*root), 0, stage->prog_fd(), req.family->name));
+
+    XdpMode used = req.mode;
+    auto link = create_xdp_link(root->prog_fd(), iface.ifindex, req.mode, &used, iface.name);
+    if (!link) return link.error();
+
+    AttachResult r{iface.name, req.family->name, "attached", xdp_mode_name(used), 0, 0, 0, dir,
+                   {}};
+    if (req.mode == XdpMode::Auto && used == XdpMode::Skb)
+        r.notes.push_back("native XDP is not supported by this driver; attached in skb mode");
+
+    auto pinned = [&]() -> Result<void> {
+        XDPKIT_TRY(make_dirs(dir));
+        XDPKIT_TRY(pin_fd(link->get(), dir + "/link"));
+        XDPKIT_TRY(pin_fd(root->prog_fd(), dir + "/root"));
+        XDPKIT_TRY(pin_fd(chain_fd_of(*root), dir + "/chain"));
+        return pin_stage(*stage, dir + "/" + req.family->name);
+    }();
+    if (!pinned) {
+        (void)remove_tree(dir);
+        return pinned.error();
+    }
+    auto p = prog_info(stage->prog_fd());
+    auto l = link_info(link->get());
+    r.prog_id = p ? p->id : 0;
+    r.link_id = l ? l->id : 0;
+    return r;
+}
+
+// Same family again with --replace: load it into the same slot; the prog array update is
+// atomic, so every packet sees either the old or the new program.
+Result<AttachResult> replace_stage(const AttachRequest& req, const Interface& iface,
+                                   ChainState& c, const StagePin& old, const XdpState& s) {
+    auto stage = load_program(*req.family, {req.params, c.chain.get(), old.slot});
+    if (!stage) return stage.error();
+    // bpffs refuses '.' in names; '@' cannot occur in a family name.
+    const std::string staging = old.dir + "@new";
+    (void)remove_tree(staging);
+    auto pinned = pin_stage(*stage, staging);
+    if (!pinned) {
+        (void)remove_tree(staging);
+        return pinned.error();
+    }
+    auto swapped = set_slot(c.chain.get(), old.slot, stage->prog_fd(), req.family->name);
+    if (!swapped) {
+        (void)remove_tree(staging);
+        return swapped.error();
+    }
+    XDPKIT_TRY(remove_tree(old.dir));
+    if (std::rename(staging.c_str(), old.dir.c_str()) != 0)
+        return make_error(errno, "cannot move pins {} to {}: {}", staging, old.dir,
+                          std::strerror(errno));
+    auto p = prog_info(stage->prog_fd());
+    return AttachResult{iface.name, req.family->name, "replaced", s.mode, old.slot,
+                        p ? p->id : 0, c.link_info.id, c.dir, {}};
+}
+
+Result<AttachResult> append_stage(const AttachRequest& req, const Interface& iface,
+                                  ChainState& c, const XdpState& s) {
+    uint32_t slot = 0;
+    for (const auto& st : c.stages)
+        if (st.in_chain) slot = std::max(slot, st.slot + 1);
+    if (slot >= XDPKIT_CHAIN_MAX_STAGES)
+        return make_error(ENOSPC, "{}: the chain is full ({} stages); detach one first",
+                          iface.name, XDPKIT_CHAIN_MAX_STAGES);
+    auto stage = load_program(*req.family, {req.params, c.chain.get(), slot});
+    if (!stage) return stage.error();
+    const std::string dir = c.dir + "/" + req.family->name;
+    auto pinned = pin_stage(*stage, dir);
+    if (pinned) pinned = set_slot(c.chain.get(), slot, stage->prog_fd(), req.family->name);
+    if (!pinned) {
+        (void)remove_tree(dir);
+        return pinned.error();
+    }
+    auto p = prog_info(stage->prog_fd());
+    return AttachResult{iface.name, req.family->name, "chained", s.mode, slot, p ? p->id : 0,
+                        c.link_info.id, c.dir, {}};
+}
+
+// A different family with --replace: a new root and chain, swapped in with one
+// bpf_link update (BPF_F_REPLACE guards against a concurrent change of the root).
+Result<AttachResult> replace_chain(const AttachRequest& req, const Interface& iface,
+                                   ChainState& c, const XdpState& s) {
+    auto root = load_chain_root();
+    if (!root) return root.error();
+    auto stage = load_program(*req.family, {req.params, chain_fd_of(*root), 0});
+    if (!stage) return stage.error();
+    XDPKIT_TRY(set_slot(chain_fd_of(*root), 0, stage->prog_fd(), req.family->name));
+
+    LIBBPF_OPTS(bpf_link_update_opts, up);
+    up.flags = BPF_F_REPLACE;
+    up.old_prog_fd = c.root.get();
+    if (bpf_link_update(c.link.get(), root->prog_fd(), &up) != 0)
+        return make_error(errno, "{}: cannot swap the chain: {}", iface.name,
+                          std::strerror(errno));
+
+    std::vector<std::string> replaced;
+    for (const auto& st : c.stages) {
+        replaced.push_back(st.family);
+        XDPKIT_TRY(remove_tree(st.dir));
+    }
+    XDPKIT_TRY(pin_fd(root->prog_fd(), c.dir + "/root"));
+    XDPKIT_TRY(pin_fd(chain_fd_of(*root), c.dir + "/chain"));
+    XDPKIT_TRY(pin_stage(*stage, c.dir + "/" + req.family->name));
+    auto p = prog_info(stage->prog_fd());
+    AttachResult r{iface.name, req.family->name, "replaced chain", s.mode, 0, p ? p->id : 0,
+                   c.link_info.id, c.dir, {}};
+    std::string list;
+    for (const auto& f : replaced) list += (list.empty() ? "" : ", ") + f;
+    r.notes.push_back("replaced: " + list);
+    return r;
+}
+
+}  // namespace
+
+Result<LoadedProgram> load_chain_root() { return load_program(root_family(), {}); }
+
+Result<std::optional<ChainState>> read_chain(const std::string& ifname, int ifindex) {
+    ChainState c;
+    c.dir = interface_pin_dir(current_netns_name(), ifname);
+    if (!path_exists(c.dir + "/link")) {
+        if (path_exists(c.dir)) c.problems.push_back("pins without a link in " + c.dir);
+        if (c.problems.empty()) return std::optional<ChainState>{};
+        return std::optional<ChainState>{std::move(c)};
+    }
+    auto link = open_pin(c.dir + "/link");
+    if (!link) return link.error();
+    c.link = std::move(*link);
+    auto li = link_info(c.link.get());
+    if (!li) return li.error();
+    c.link_info = *li;
+    if (c.link_info.ifindex != ifindex)
+        c.problems.push_back("the pinned link no longer attaches to " + ifname +
+                             " (interface recreated?)");
+    if (auto root = open_pin(c.dir + "/root")) c.root = std::move(*root);
+    if (auto chain = open_pin(c.dir + "/chain"))
+        c.chain = std::move(*chain);
+    else
+        c.problems.push_back("the chain map pin is missing: stages cannot run");
+
+    // Slot -> program id, from the prog array itself (a lookup returns the program's id).
+    std::vector<uint32_t> slot_ids(XDPKIT_CHAIN_MAX_STAGES, 0);
+    if (c.chain.valid())
+        for (uint32_t i = 0; i < XDPKIT_CHAIN_MAX_STAGES; ++i)
+            (void)bpf_map_lookup_elem(c.chain.get(), &i, &slot_ids[i]);
+
+    for (const auto& name : list_dir(c.dir)) {
+        const std::string dir = c.dir + "/" + name;
+        if (name.find('@') != std::string::npos || !path_exists(dir + "/prog")) continue;
+        StagePin st{name, dir, XDPKIT_CHAIN_MAX_STAGES, 0, false};
+        if (auto fd = open_pin(dir + "/prog"))
+            if (auto info = prog_info(fd->get())) st.prog_id = info->id;
+        for (uint32_t i = 0; i < XDPKIT_CHAIN_MAX_STAGES; ++i)
+            if (st.prog_id && slot_ids[i] == st.prog_id) {
+                st.slot = i;
+                st.in_chain = true;
+                slot_ids[i] = 0;
+            }
+        if (!st.in_chain) c.problems.push_back("stage '" + name + "' is pinned but not in the chain");
+        c.stages.push_back(st);
+    }
+    for (uint32_t i = 0; i < XDPKIT_CHAIN_MAX_STAGES; ++i)
+        if (slot_ids[i])
+            c.problems.push_back(fmt::format("slot {} holds program id {} that xdpkit did not pin",
+                                             i, slot_ids[i]));
+    std::stable_sort(c.stages.begin(), c.stages.end(),
+                     [](const StagePin& a, const StagePin& b) { return a.slot < b.slot; });
+    return std::optional<ChainState>{std::move(c)};
+}
+
+Result<AttachResult> attach_program(const AttachRequest& req) {
+    if (req.replace && req.append)
+        return make_error(EINVAL, "--replace and --chain exclude each other");
+    XDPKIT_TRY(ensure_bpffs());
+    auto iface = find_interface(req.ifname);
+    if (!iface) return iface.error();
+    auto state = query_xdp(iface->ifindex);
+    if (!state) return state.error();
+    auto chain = read_chain(iface->name, iface->ifindex);
+    if (!chain) return chain.error();
+
+    const bool ours = chain->has_value() && (*chain)->link.valid() &&
+                      (*chain)->link_info.ifindex == iface->ifindex &&
+                      (*chain)->link_info.prog_id == state->prog_id;
+
+    if (state->prog_id == 0 || !ours) {
+        if (state->prog_id != 0)
+            return make_error(EBUSY, "{}: {}; xdpkit leaves it alone: detach it first "
+                              "('ip link set dev {} xdp off')",
+                              iface->name, attached_by_other(*state), iface->name);
+        std::vector<std::string> notes;
+        if (chain->has_value()) {
+            // Pins of a chain that is no longer attached (interface recreated, or detached
+            // behind our back): clear them so the new chain starts clean.
+            XDPKIT_TRY(remove_tree((*chain)->dir));
+            notes.push_back("removed stale pins in " + (*chain)->dir);
+        }
+        auto r = attach_new(req, *iface, interface_pin_dir(current_netns_name(), iface->name));
+        if (r) r->notes.insert(r->notes.begin(), notes.begin(), notes.end());
+        return r;
+    }
+
+    ChainState& c = **chain;
+    XDPKIT_TRY(check_mode(*state, req.mode, iface->name));
+    const auto same = std::find_if(c.stages.begin(), c.stages.end(), [&](const StagePin& s) {
+        return s.family == req.family->name;
+    });
+    if (same != c.stages.end()) {
+        if (!req.replace)
+            return make_error(EEXIST,
+                              "{}: '{}' is already attached (prog id {}, chain slot {}); use "
+                              "--replace to swap it",
+                              iface->name, req.family->name, same->prog_id, same->slot);
+        return replace_stage(req, *iface, c, *same, *state);
+    }
+    if (req.append) return append_stage(req, *iface, c, *state);
+    if (req.replace) return replace_chain(req, *iface, c, *state);
+    return make_error(EEXIST,
+                      "{}: xdpkit program(s) already attached: {}; add --chain to run '{}' after "
+                      "them, or --replace to swap them for it",
+                      iface->name, stage_list(c), req.family->name);
+}
+
+Result<DetachResult> detach_program(const DetachRequest& req) {
+    auto iface = find_interface(req.ifname);
+    if (!iface) return iface.error();
+    auto state = query_xdp(iface->ifindex);
+    if (!state) return state.error();
+    auto chain = read_chain(iface->name, iface->ifindex);
+    if (!chain) return chain.error();
+
+    if (!chain->has_value()) {
+        if (state->prog_id)
+            return make_error(ENOENT, "{}: no xdpkit program attached ({}; left alone)",
+                              iface->name, attached_by_other(*state));
+        return make_error(ENOENT, "{}: no XDP program attached", iface->name);
+    }
+    ChainState& c = **chain;
+    DetachResult r{iface->name, {}, false, {}};
+
+    std::vector<const StagePin*> remove;
+    if (req.all) {
+        for (const auto& st : c.stages) remove.push_back(&st);
+    } else if (!req.family.empty()) {
+        const auto it = std::find_if(c.stages.begin(), c.stages.end(),
+                                     [&](const StagePin& s) { return s.family == req.family; });
+        if (it == c.stages.end())
+            return make_error(ENOENT, "{}: '{}' is not attached (attached: {})", iface->name,
+                              req.family, stage_list(c));
+        remove.push_back(&*it);
+    } else if (c.stages.size() > 1) {
+        return make_error(EINVAL, "{}: {} programs are attached ({}); name one or use --all",
+                          iface->name, c.stages.size(), stage_list(c));
+    } else {
+        for (const auto& st : c.stages) remove.push_back(&st);
+    }
+
+    for (const StagePin* st : remove) {
+        if (st->in_chain && c.chain.valid()) {
+            const uint32_t slot = st->slot;
+            if (bpf_map_delete_elem(c.chain.get(), &slot) != 0 && errno != ENOENT)
+                return make_error(errno, "{}: cannot remove '{}' from the chain: {}", iface->name,
+                                  st->family, std::strerror(errno));
+        }
+        XDPKIT_TRY(remove_tree(st->dir));
+        r.detached.push_back(st->family);
+    }
+
+    if (remove.size() == c.stages.size()) {
+        // Nothing of ours left: take the root off explicitly (a pinned link would keep it)
+        // rather than relying on the last reference going away.
+        if (c.link.valid() && c.link_info.ifindex == iface->ifindex &&
+            bpf_link_detach(c.link.get()) != 0)
+            return make_error(errno, "{}: cannot detach the chain root: {}", iface->name,
+                              std::strerror(errno));
+        XDPKIT_TRY(remove_tree(c.dir));
+        // The per-namespace directory goes too once its last interface is gone.
+        const std::string ns_dir = c.dir.substr(0, c.dir.rfind('/'));
+        if (list_dir(ns_dir).empty()) (void)remove_tree(ns_dir);
+        r.chain_removed = true;
+    }
+    return r;
+}
+
+}  // namespace xdpkit

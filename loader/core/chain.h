@@ -1,0 +1,85 @@
+// Attaching, replacing, chaining and detaching xdpkit programs on one interface.
+//
+// What is pinned, under /sys/fs/bpf/xdpkit/<netns>/<ifname>/:
+//   link        the bpf_link attaching the chain root (keeps it attached after we exit)
+//   root        the root program
+//   chain       the prog array of stages (its pin keeps the stages in it: a prog array is
+//               emptied when its last user reference goes)
+//   <family>/   one directory per stage: prog, and each of its maps (rodata included, so
+//               status can show the parameters it was loaded with)
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "family.h"
+#include "fd.h"
+#include "result.h"
+#include "xdp.h"
+
+namespace xdpkit {
+
+struct AttachRequest {
+    const Family* family = nullptr;
+    std::string ifname;
+    XdpMode mode = XdpMode::Auto;
+    bool replace = false;  // swap: the same family's stage, or the whole chain
+    bool append = false;   // add to an existing chain (--chain)
+    ParamValues params;
+};
+
+struct AttachResult {
+    std::string ifname;
+    std::string family;
+    std::string action;  // "attached", "replaced", "chained", "replaced chain"
+    std::string mode;
+    uint32_t slot = 0;
+    uint32_t prog_id = 0;
+    uint32_t link_id = 0;
+    std::string pin_dir;
+    std::vector<std::string> notes;
+};
+
+Result<AttachResult> attach_program(const AttachRequest& req);
+
+struct DetachRequest {
+    std::string ifname;
+    std::string family;  // empty: the only stage (or everything with all)
+    bool all = false;
+};
+
+struct DetachResult {
+    std::string ifname;
+    std::vector<std::string> detached;  // families removed
+    bool chain_removed = false;         // the root is gone: nothing of ours is left
+    std::vector<std::string> notes;
+};
+
+Result<DetachResult> detach_program(const DetachRequest& req);
+
+// A fresh chain root with its own empty prog array (tests build chains by hand with it).
+class LoadedProgram;
+Result<LoadedProgram> load_chain_root();
+
+// The chain as found through its pins, checked against what the kernel says is attached.
+struct StagePin {
+    std::string family;
+    std::string dir;
+    uint32_t slot = 0;
+    uint32_t prog_id = 0;
+    bool in_chain = false;  // the prog array holds it
+};
+
+struct ChainState {
+    std::string dir;
+    Fd link, chain, root;
+    LinkInfo link_info;
+    std::vector<StagePin> stages;  // in slot order; pinned stages not in the array last
+    std::vector<std::string> problems;
+};
+
+// Reads the pins for ifname in the current namespace. nullopt: nothing pinned.
+Result<std::optional<ChainState>> read_chain(const std::string& ifname, int ifindex);
+
+}  // namespace xdpkit

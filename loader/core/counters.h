@@ -1,0 +1,27 @@
+// Per-CPU counters (struct xdpkit_datarec) summed in user space.
+#pragma once
+
+#include <xdpkit/common.h>
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "output.h"
+#include "result.h"
+
+namespace xdpkit {
+
+// Every entry of a per-CPU array of xdpkit_datarec, summed over the possible CPUs.
+Result<std::vector<xdpkit_datarec>> read_datarecs(int map_fd);
+// The same for a pinned map.
+Result<std::vector<xdpkit_datarec>> read_pinned_datarecs(const std::string& path);
+
+// Names of enum xdp_action, the index of action_counters.
+constexpr std::array<const char*, XDPKIT_ACTION_SLOTS> kXdpActionNames = {
+    "aborted", "drop", "pass", "tx", "redirect"};
+
+// {"drop": {"packets": .., "bytes": ..}, ...} for a per-verdict counter array.
+Json action_counters_json(const std::vector<xdpkit_datarec>& recs);
+
+}  // namespace xdpkit

@@ -1,0 +1,91 @@
+// A program family as the loader sees it: which skeleton, which entry program, which
+// --params and how they map onto the program's const volatile globals. Core does the
+// opening, loading, attaching and pinning for every family from this descriptor.
+#pragma once
+
+#include <bpf/libbpf.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "result.h"
+
+namespace xdpkit {
+
+enum class ParamKind {
+    Choice,  // one of named values, stored as __u32
+    U32,     // a number within [min, max]
+    Bool,    // true/false, yes/no, on/off, 1/0; stored as __u32
+};
+
+struct ParamChoice {
+    std::string name;
+    uint32_t value;
+};
+
+struct ParamSpec {
+    std::string key;         // what the user writes: --param KEY=VALUE
+    std::string rodata_var;  // the const volatile global it sets
+    ParamKind kind = ParamKind::U32;
+    std::string default_text;
+    std::string help;
+    std::vector<ParamChoice> choices;  // Choice only
+    uint32_t min = 0, max = UINT32_MAX;  // U32 only
+};
+
+// An opened (and later loaded) skeleton, type-erased so core handles every family alike.
+class Skeleton {
+public:
+    Skeleton(void* skel, bpf_object* obj, int (*load)(void*), void (*destroy)(void*))
+        : skel_(skel), obj_(obj), load_(load), destroy_(destroy) {}
+    Skeleton(const Skeleton&) = delete;
+    Skeleton& operator=(const Skeleton&) = delete;
+    ~Skeleton() {
+        if (skel_) destroy_(skel_);
+    }
+    bpf_object* obj() const { return obj_; }
+    int load() { return load_(skel_); }
+    void* raw() const { return skel_; }
+
+private:
+    void* skel_;
+    bpf_object* obj_;
+    int (*load_)(void*);
+    void (*destroy_)(void*);
+};
+
+struct Family {
+    std::string name;        // `xdpkit attach NAME`, and the pin directory
+    std::string summary;     // one line for `xdpkit list`
+    std::string entry_prog;  // BPF function name of the XDP program to attach
+    std::vector<ParamSpec> params;
+    bool listed = true;      // false for internal programs (the chain root)
+    std::function<std::unique_ptr<Skeleton>()> open;
+};
+
+// Builds Family::open for a bpftool skeleton type (the C++ statics bpftool generates).
+template <typename Skel>
+std::function<std::unique_ptr<Skeleton>()> skeleton_opener() {
+    return []() -> std::unique_ptr<Skeleton> {
+        Skel* s = Skel::open();
+        if (!s) return nullptr;
+        return std::make_unique<Skeleton>(
+            s, s->obj, [](void* p) { return Skel::load(static_cast<Skel*>(p)); },
+            [](void* p) { Skel::destroy(static_cast<Skel*>(p)); });
+    };
+}
+
+using ParamValues = std::map<std::string, std::string>;
+
+// Parses "K=V" items into a map, rejecting duplicates and keys the family does not have.
+Result<ParamValues> parse_param_args(const Family& f, const std::vector<std::string>& args);
+// Validates and encodes one value; the error names the accepted values.
+Result<uint32_t> encode_param(const ParamSpec& p, const std::string& value);
+// The name a stored value has (choice name, true/false, or the number).
+std::string decode_param(const ParamSpec& p, uint32_t value);
+
+}  // namespace xdpkit

@@ -1,0 +1,21 @@
+// A network interface in the namespace the process is in.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "result.h"
+
+namespace xdpkit {
+
+struct Interface {
+    std::string name;
+    int ifindex = 0;
+};
+
+// Looks IFACE up in the current namespace; the error names the namespace.
+Result<Interface> find_interface(const std::string& name);
+std::vector<Interface> list_interfaces();
+std::string interface_name(int ifindex);  // empty when there is none
+
+}  // namespace xdpkit

@@ -1,0 +1,32 @@
+// Network namespaces, entered with setns(2). Never by re-exec under `ip netns exec`: that
+// remounts /sys and hides /sys/fs/bpf, where our pins live.
+#pragma once
+
+#include <string>
+
+#include "fd.h"
+#include "result.h"
+
+namespace xdpkit {
+
+// Switches this thread into a named namespace (/run/netns/NAME) and back on destruction.
+class NetnsGuard {
+public:
+    static Result<NetnsGuard> enter(const std::string& name);
+    NetnsGuard(NetnsGuard&&) = default;
+    NetnsGuard& operator=(NetnsGuard&&) = default;
+    ~NetnsGuard();
+
+private:
+    NetnsGuard() = default;
+    Fd original_;
+};
+
+// Enters NAME for the rest of the process (the CLI's -n/--netns). Empty name: stay.
+Result<void> enter_netns_for_process(const std::string& name);
+
+// A stable name for the namespace this thread is in, used as the pin directory:
+// the /run/netns name if it has one, "init" for the initial namespace, else "ns-<inode>".
+std::string current_netns_name();
+
+}  // namespace xdpkit

@@ -1,0 +1,54 @@
+#include "program.h"
+
+#include <cstring>
+#include <string_view>
+
+#include <xdpkit/chain.h>
+
+#include "hints.h"
+#include "rodata.h"
+
+namespace xdpkit {
+
+Result<LoadedProgram> load_program(const Family& f, const LoadOptions& opts) {
+    std::unique_ptr<Skeleton> skel = f.open();
+    if (!skel)
+        return make_error(errno, "cannot open program '{}': {}", f.name, std::strerror(errno));
+
+    bpf_program* prog = bpf_object__find_program_by_name(skel->obj(), f.entry_prog.c_str());
+    if (!prog)
+        return make_error(EINVAL, "program '{}' has no entry point {}", f.name, f.entry_prog);
+
+    for (const auto& spec : f.params) {
+        const auto it = opts.params.find(spec.key);
+        const std::string& text = it != opts.params.end() ? it->second : spec.default_text;
+        auto value = encode_param(spec, text);
+        if (!value) return value.error();
+        XDPKIT_TRY(set_rodata_u32(skel->obj(), spec.rodata_var, *value));
+    }
+
+    if (bpf_map* chain = bpf_object__find_map_by_name(skel->obj(), XDPKIT_CHAIN_MAP)) {
+        XDPKIT_TRY(set_rodata_u32(skel->obj(), XDPKIT_CHAIN_SLOT_VAR, opts.chain_slot));
+        if (opts.chain_map_fd >= 0 && bpf_map__reuse_fd(chain, opts.chain_map_fd) != 0)
+            return make_error(errno, "program '{}': cannot share the chain map: {}", f.name,
+                              std::strerror(errno));
+    }
+
+    if (skel->load() != 0) {
+        const int e = errno;
+        return make_error(e, "cannot load program '{}': {}", f.name,
+                          describe_errno(Operation::Load, e));
+    }
+    return LoadedProgram(f, std::move(skel), prog);
+}
+
+std::string map_pin_name(const bpf_map* map) {
+    const std::string_view name = bpf_map__name(map);
+    if (bpf_map__is_internal(map)) {
+        const auto dot = name.rfind('.');
+        if (dot != std::string_view::npos) return std::string(name.substr(dot + 1));
+    }
+    return std::string(name);
+}
+
+}  // namespace xdpkit

@@ -1,0 +1,36 @@
+// Where each const volatile global sits in a program's .rodata, read from BTF: the same
+// layout serves setting parameters before load and reading them back from a pinned map.
+#pragma once
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "result.h"
+
+namespace xdpkit {
+
+struct RodataVar {
+    uint32_t offset;
+    uint32_t size;
+};
+using RodataLayout = std::map<std::string, RodataVar>;
+
+// Layout of the datasec type `datasec_id` in btf.
+RodataLayout rodata_layout(const btf* btf, uint32_t datasec_id);
+
+// The object's .rodata map (nullptr when it has none: a program without globals).
+bpf_map* find_rodata_map(bpf_object* obj);
+
+// Writes value into the opened (not yet loaded) object's rodata variable `var`.
+Result<void> set_rodata_u32(bpf_object* obj, const std::string& var, uint32_t value);
+
+// Reads variable `var` as __u32 from a rodata image laid out as `layout`.
+Result<uint32_t> read_rodata_u32(const RodataLayout& layout, const std::vector<uint8_t>& image,
+                                 const std::string& var);
+
+}  // namespace xdpkit

@@ -1,0 +1,105 @@
+#include "status.h"
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+
+#include "chain.h"
+#include "counters.h"
+#include "rodata.h"
+#include "xdp.h"
+
+namespace xdpkit {
+namespace {
+
+// Reads the stage's parameters back from its pinned .rodata map, through the map's BTF.
+std::vector<std::pair<std::string, std::string>> read_params(const std::string& dir,
+                                                             const Family& f) {
+    std::vector<std::pair<std::string, std::string>> out;
+    if (f.params.empty()) return out;
+    Fd map(bpf_obj_get((dir + "/rodata").c_str()));
+    if (!map.valid()) return out;
+    bpf_map_info info{};
+    uint32_t len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(map.get(), &info, &len) != 0 || !info.btf_id) return out;
+    btf* b = btf__load_from_kernel_by_id(info.btf_id);
+    if (!b) return out;
+    std::vector<uint8_t> image(info.value_size);
+    const uint32_t key = 0;
+    if (bpf_map_lookup_elem(map.get(), &key, image.data()) == 0) {
+        const RodataLayout layout = rodata_layout(b, info.btf_value_type_id);
+        for (const auto& spec : f.params)
+            if (auto v = read_rodata_u32(layout, image, spec.rodata_var))
+                out.emplace_back(spec.key, decode_param(spec, *v));
+    }
+    btf__free(b);
+    return out;
+}
+
+}  // namespace
+
+Result<InterfaceStatus> interface_status(const Interface& iface, const FamilyLookup& lookup) {
+    InterfaceStatus s;
+    s.name = iface.name;
+    s.ifindex = iface.ifindex;
+    auto state = query_xdp(iface.ifindex);
+    if (!state) return state.error();
+    s.mode = state->mode;
+    s.prog_id = state->prog_id;
+    if (s.prog_id)
+        if (auto info = prog_info_by_id(s.prog_id)) s.prog_name = info->name;
+
+    auto chain = read_chain(iface.name, iface.ifindex);
+    if (!chain) return chain.error();
+    if (!chain->has_value()) return s;
+    ChainState& c = **chain;
+    s.pin_dir = c.dir;
+    s.problems = c.problems;
+    s.xdpkit = c.link.valid() && c.link_info.ifindex == iface.ifindex &&
+               c.link_info.prog_id == s.prog_id && s.prog_id != 0;
+    if (!s.xdpkit) {
+        s.problems.push_back("pins in " + c.dir + " are stale: the chain is not attached; "
+                             "'xdpkit detach " + iface.name + " --all' removes them");
+        return s;
+    }
+    s.mechanism = "tail-call chain";
+    s.link_id = c.link_info.id;
+    for (const auto& st : c.stages) {
+        StageStatus out{st.slot, st.family, st.prog_id, st.dir, st.in_chain, {}};
+        if (const Family* f = lookup(st.family)) out.params = read_params(st.dir, *f);
+        if (auto v = read_pinned_datarecs(st.dir + "/" XDPKIT_ACTION_COUNTERS_MAP)) out.verdicts = *v;
+        s.stages.push_back(std::move(out));
+    }
+    return s;
+}
+
+Json to_json(const InterfaceStatus& s) {
+    Json j;
+    j["ifname"] = s.name;
+    j["ifindex"] = s.ifindex;
+    j["mode"] = s.mode;
+    j["prog_id"] = s.prog_id;
+    j["prog_name"] = s.prog_name;
+    j["xdpkit"] = s.xdpkit;
+    if (s.xdpkit) {
+        j["mechanism"] = s.mechanism;
+        j["link_id"] = s.link_id;
+        j["pin_dir"] = s.pin_dir;
+        Json stages = Json::array();
+        for (const auto& st : s.stages) {
+            Json params = Json::object();
+            for (const auto& [k, v] : st.params) params[k] = v;
+            stages.push_back({{"slot", st.slot},
+                              {"program", st.family},
+                              {"prog_id", st.prog_id},
+                              {"in_chain", st.in_chain},
+                              {"pin_dir", st.pin_dir},
+                              {"params", params},
+                              {"verdicts", action_counters_json(st.verdicts)}});
+        }
+        j["chain"] = stages;
+    }
+    j["problems"] = s.problems;
+    return j;
+}
+
+}  // namespace xdpkit

@@ -1,0 +1,48 @@
+// What is attached where, as `xdpkit status` shows it.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <xdpkit/common.h>
+
+#include "family.h"
+#include "interface.h"
+#include "output.h"
+#include "result.h"
+
+namespace xdpkit {
+
+struct StageStatus {
+    uint32_t slot = 0;
+    std::string family;
+    uint32_t prog_id = 0;
+    std::string pin_dir;
+    bool in_chain = false;
+    std::vector<std::pair<std::string, std::string>> params;  // as loaded, read back from rodata
+    std::vector<xdpkit_datarec> verdicts;  // action_counters: totals per XDP verdict
+};
+
+struct InterfaceStatus {
+    std::string name;
+    int ifindex = 0;
+    std::string mode;        // native, skb, hw, multi, none
+    uint32_t prog_id = 0;    // what the kernel says is attached
+    std::string prog_name;
+    bool xdpkit = false;     // attached by xdpkit (its pinned link holds it)
+    std::string mechanism;   // "tail-call chain" for ours
+    uint32_t link_id = 0;
+    std::string pin_dir;
+    std::vector<StageStatus> stages;  // chain order
+    std::vector<std::string> problems;
+};
+
+using FamilyLookup = std::function<const Family*(const std::string&)>;
+
+Result<InterfaceStatus> interface_status(const Interface& iface, const FamilyLookup& lookup);
+
+Json to_json(const InterfaceStatus& s);
+
+}  // namespace xdpkit

@@ -1,0 +1,54 @@
+// xdpkit: registers the subcommands, parses, enters the namespace, runs one handler.
+// Errors come back as values; here they become one line on stderr and an exit status.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "cmd/command.h"
+#include "core/libbpf_log.h"
+#include "core/netns.h"
+
+int main(int argc, char** argv) {
+    using namespace xdpkit;
+
+    CLI::App app{"xdpkit: XDP programs, and the tools to attach, observe and exercise them"};
+    app.name("xdpkit");
+    // Global options may follow the subcommand too: `xdpkit attach drop eth0 -n lab`.
+    app.fallthrough();
+    app.require_subcommand(1);
+    GlobalOptions g;
+    app.add_option("-n,--netns", g.netns, "Network namespace to work in (entered with setns)");
+    app.add_flag("--json", g.json, "Machine-readable output (JSON) on stdout");
+    app.add_flag("-v,--verbose", g.verbose, "Show libbpf and verifier messages on errors");
+
+    CommandTable table;
+    register_all_commands(table, app);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        fmt::print(stderr, "xdpkit: {}; see 'xdpkit --help'\n", e.what());
+        return 2;
+    }
+
+    capture_libbpf_log(g.verbose);
+    const Handler* handler = table.chosen(app);
+    if (!handler) {
+        fmt::print(stderr, "xdpkit: choose a subcommand; see 'xdpkit --help'\n");
+        return 2;
+    }
+    Result<void> r = enter_netns_for_process(g.netns);
+    if (r) r = (*handler)(g);
+    if (!r) {
+        const std::string log = take_libbpf_log();
+        if (g.verbose && !log.empty()) fmt::print(stderr, "{}", log);
+        fmt::print(stderr, "xdpkit: {}\n", r.error().message);
+        return 1;
+    }
+    return 0;
+}
