@@ -1,0 +1,141 @@
+#include "lab.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+
+#include "core/bpffs.h"
+
+extern char** environ;
+
+namespace xdpkit::test {
+namespace {
+
+std::string read_all(int fd) {
+    std::string s;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof(buf))) > 0;) s.append(buf, static_cast<size_t>(n));
+    return s;
+}
+
+std::string xdpkit_binary() {
+    const char* p = std::getenv("XDPKIT");
+    if (!p || !*p) throw std::runtime_error("XDPKIT is not set (meson test sets it)");
+    return p;
+}
+
+std::string unique_prefix() {
+    static std::atomic<int> n{0};
+    // Short: the peer namespace adds "-peer"; per process and per lab, so parallel runs and
+    // several labs in one run never collide.
+    return "xkt" + std::to_string(::getpid()) + "-" + std::to_string(n++);
+}
+
+}  // namespace
+
+CommandResult run_command(const std::vector<std::string>& argv) {
+    // Both streams go to files: no pipe can fill up while we wait.
+    char out_path[] = "/tmp/xdpkit-lab-outXXXXXX", err_path[] = "/tmp/xdpkit-lab-errXXXXXX";
+    const int out_fd = ::mkstemp(out_path), err_fd = ::mkstemp(err_path);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+    posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    CommandResult r;
+    pid_t pid;
+    if (posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ) == 0) {
+        int st = 0;
+        ::waitpid(pid, &st, 0);
+        r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    }
+    posix_spawn_file_actions_destroy(&fa);
+    ::lseek(out_fd, 0, SEEK_SET);
+    ::lseek(err_fd, 0, SEEK_SET);
+    r.out = read_all(out_fd);
+    r.err = read_all(err_fd);
+    ::close(out_fd);
+    ::close(err_fd);
+    ::unlink(out_path);
+    ::unlink(err_path);
+    return r;
+}
+
+void Lab::ip(const std::vector<std::string>& args) const {
+    std::vector<std::string> argv{"ip"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const auto r = run_command(argv);
+    if (r.status != 0) {
+        std::string cmd;
+        for (const auto& a : argv) cmd += a + " ";
+        throw std::runtime_error("lab setup failed: " + cmd + ": " + r.err);
+    }
+}
+
+Lab::Lab() {
+    const std::string prefix = unique_prefix();
+    dut_ns_ = prefix;
+    peer_ns_ = prefix + "-peer";
+    try {
+        ip({"netns", "add", dut_ns_});
+        ip({"netns", "add", peer_ns_});
+        // Created inside the DUT namespace with the peer end moved straight into the other:
+        // the root namespace never holds either end.
+        ip({"-n", dut_ns_, "link", "add", "veth0", "type", "veth", "peer", "name", "veth1",
+            "netns", peer_ns_});
+        ip({"-n", dut_ns_, "addr", "add", std::string(kDutIp4) + "/24", "dev", "veth0"});
+        ip({"-n", peer_ns_, "addr", "add", std::string(kPeerIp4) + "/24", "dev", "veth1"});
+        ip({"-n", dut_ns_, "addr", "add", std::string(kDutIp6) + "/64", "dev", "veth0", "nodad"});
+        ip({"-n", peer_ns_, "addr", "add", std::string(kPeerIp6) + "/64", "dev", "veth1", "nodad"});
+        for (const auto& [ns, dev] : {std::pair{dut_ns_, "veth0"}, std::pair{peer_ns_, "veth1"}}) {
+            ip({"-n", ns, "link", "set", "lo", "up"});
+            ip({"-n", ns, "link", "set", dev, "up"});
+        }
+    } catch (...) {
+        this->~Lab();
+        throw;
+    }
+}
+
+Lab::~Lab() {
+    for (const auto& ns : {dut_ns_, peer_ns_}) {
+        if (ns.empty()) continue;
+        (void)run_command({"ip", "netns", "del", ns});
+        // Deleting the namespace detaches everything; the pins would stay behind.
+        (void)remove_tree(std::string(kBpffsRoot) + "/xdpkit/" + ns);
+    }
+}
+
+CommandResult Lab::xdpkit(const std::vector<std::string>& args) const {
+    std::vector<std::string> argv{xdpkit_binary(), "-n", dut_ns_};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv);
+}
+
+nlohmann::json Lab::status() const {
+    const auto r = xdpkit({"status", "veth0", "--json"});
+    if (r.status != 0) throw std::runtime_error("status failed: " + r.err);
+    return nlohmann::json::parse(r.out).at(0);
+}
+
+bool Lab::ping4(int count) const {
+    return run_command({"ip", "netns", "exec", peer_ns_, "ping", "-q", "-c", std::to_string(count),
+                        "-i", "0.2", "-W", "1", kDutIp4})
+               .status == 0;
+}
+
+bool Lab::ping6(int count) const {
+    return run_command({"ip", "netns", "exec", peer_ns_, "ping", "-6", "-q", "-c",
+                        std::to_string(count), "-i", "0.2", "-W", "1", kDutIp6})
+               .status == 0;
+}
+
+}  // namespace xdpkit::test

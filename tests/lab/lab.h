@@ -1,0 +1,49 @@
+// The lab tier's fixture: two namespaces created by the test with both veth ends inside
+// them (DESIGN.md lab rules), the xdpkit binary run against them, and ping as traffic.
+// Addresses can be the same in every lab: each lab is its own pair of namespaces.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace xdpkit::test {
+
+struct CommandResult {
+    int status = -1;  // exit status, or -1 when it did not exit normally
+    std::string out, err;
+};
+
+// Runs argv (no shell) and captures both streams.
+CommandResult run_command(const std::vector<std::string>& argv);
+
+class Lab {
+public:
+    static constexpr const char* kDutIp4 = "198.18.0.1";
+    static constexpr const char* kPeerIp4 = "198.18.0.2";
+    static constexpr const char* kDutIp6 = "fc00:dead:cafe::1";
+    static constexpr const char* kPeerIp6 = "fc00:dead:cafe::2";
+
+    Lab();   // throws std::runtime_error when the lab cannot be built
+    ~Lab();  // always tears down: namespaces and the pins under them
+    Lab(const Lab&) = delete;
+    Lab& operator=(const Lab&) = delete;
+
+    const std::string& dut_ns() const { return dut_ns_; }    // holds veth0
+    const std::string& peer_ns() const { return peer_ns_; }  // holds veth1
+
+    // `xdpkit -n <dut_ns> args...`
+    CommandResult xdpkit(const std::vector<std::string>& args) const;
+    // status --json of veth0, parsed (the array's only element)
+    nlohmann::json status() const;
+    // ping from the peer to the DUT; true when every echo got a reply
+    bool ping4(int count = 2) const;
+    bool ping6(int count = 2) const;
+
+private:
+    void ip(const std::vector<std::string>& args) const;
+    std::string dut_ns_, peer_ns_;
+};
+
+}  // namespace xdpkit::test

@@ -1,0 +1,50 @@
+// A small fluent packet builder for fixtures that read like packets (katran's style):
+//   Packet().eth().vlan(100).ipv4("198.18.0.1", "198.18.0.2").udp(1000, 2000).payload(18)
+// Lengths and the IPv4 header checksum are filled in by bytes(); UDP/ICMP checksums are not
+// (the programs under test do not verify them).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace xdpkit::test {
+
+class Packet {
+public:
+    using Mac = std::array<uint8_t, 6>;
+    static constexpr Mac kSrcMac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
+    static constexpr Mac kDstMac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
+
+    Packet& eth(Mac src = kSrcMac, Mac dst = kDstMac);
+    Packet& vlan(uint16_t id, uint16_t tpid = 0x8100);  // 0x88a8 for the outer QinQ tag
+    Packet& ethertype(uint16_t type);                    // a bare EtherType (ARP, ...)
+    Packet& ipv4(const std::string& src = "198.18.0.1", const std::string& dst = "198.18.0.2",
+                 uint8_t options_words = 0);
+    Packet& ipv6(const std::string& src = "fc00:dead:cafe::1",
+                 const std::string& dst = "fc00:dead:cafe::2");
+    Packet& ipv6_ext(uint8_t type, uint8_t len_units = 0);  // hop-by-hop, routing, dst-opts, frag
+    Packet& udp(uint16_t sport = 1024, uint16_t dport = 9);
+    Packet& tcp(uint16_t sport = 1024, uint16_t dport = 80);
+    Packet& icmp_echo();    // ICMPv4 echo request
+    Packet& icmpv6_echo();  // ICMPv6 echo request
+    Packet& proto(uint8_t ip_proto);  // just set the protocol field, no L4 header
+    Packet& payload(size_t n, uint8_t fill = 0xab);
+
+    std::vector<uint8_t> bytes() const;
+
+private:
+    enum class Kind { Eth, Vlan, Ipv4, Ipv6, Ipv6Ext, L4, Payload };
+    struct Layer {
+        Kind kind;
+        size_t offset;
+    };
+    void set_next(uint16_t ethertype, uint8_t ip_proto);
+    void push(Kind k, const std::vector<uint8_t>& hdr);
+
+    std::vector<uint8_t> buf_;
+    std::vector<Layer> layers_;
+};
+
+}  // namespace xdpkit::test

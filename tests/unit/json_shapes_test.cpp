@@ -1,0 +1,81 @@
+// The JSON other tools read: field names and types are a contract.
+#include <gtest/gtest.h>
+
+#include "core/counters.h"
+#include "core/status.h"
+#include "support/packet.h"
+
+namespace xdpkit {
+namespace {
+
+TEST(JsonShapes, StatusOfAnEmptyInterface) {
+    InterfaceStatus s;
+    s.name = "veth0";
+    s.ifindex = 4;
+    s.mode = "none";
+    const Json j = to_json(s);
+    EXPECT_EQ(j.dump(),
+              R"({"ifname":"veth0","ifindex":4,"mode":"none","prog_id":0,"prog_name":"",)"
+              R"("xdpkit":false,"problems":[]})");
+}
+
+TEST(JsonShapes, StatusOfAChainListsStagesInOrderWithParamsAndVerdicts) {
+    InterfaceStatus s;
+    s.name = "veth0";
+    s.mode = "native";
+    s.prog_id = 10;
+    s.prog_name = "xdpkit_root";
+    s.xdpkit = true;
+    s.mechanism = "tail-call chain";
+    s.link_id = 3;
+    s.pin_dir = "/sys/fs/bpf/xdpkit/lab/veth0";
+    StageStatus drop{0, "drop", 11, s.pin_dir + "/drop", true, {{"action", "pass"}}, {}};
+    drop.verdicts = {{0, 0}, {0, 0}, {5, 420}, {0, 0}, {0, 0}};
+    s.stages = {drop, StageStatus{1, "pass", 12, s.pin_dir + "/pass", true, {}, {}}};
+    const Json j = to_json(s);
+    EXPECT_EQ(j["mechanism"], "tail-call chain");
+    ASSERT_EQ(j["chain"].size(), 2u);
+    EXPECT_EQ(j["chain"][0]["program"], "drop");
+    EXPECT_EQ(j["chain"][0]["slot"], 0);
+    EXPECT_EQ(j["chain"][0]["params"]["action"], "pass");
+    EXPECT_EQ(j["chain"][0]["verdicts"]["pass"]["packets"], 5);
+    EXPECT_EQ(j["chain"][0]["verdicts"]["pass"]["bytes"], 420);
+    EXPECT_EQ(j["chain"][1]["program"], "pass");
+    EXPECT_TRUE(j["chain"][1]["params"].is_object());
+}
+
+TEST(JsonShapes, ActionCountersAreNamedByVerdict) {
+    const Json j = action_counters_json({{1, 2}, {3, 4}, {5, 6}, {7, 8}, {9, 10}});
+    EXPECT_EQ(j.dump(),
+              R"({"aborted":{"packets":1,"bytes":2},"drop":{"packets":3,"bytes":4},)"
+              R"("pass":{"packets":5,"bytes":6},"tx":{"packets":7,"bytes":8},)"
+              R"("redirect":{"packets":9,"bytes":10}})");
+}
+
+// The fixtures' packet builder: lengths and the IPv4 checksum it fills in.
+TEST(PacketBuilder, FillsIpv4LengthAndChecksum) {
+    const auto b = test::Packet().eth().ipv4("198.18.0.1", "198.18.0.2").udp(1, 2).payload(4).bytes();
+    ASSERT_EQ(b.size(), 14u + 20 + 8 + 4);
+    EXPECT_EQ(b[12], 0x08);
+    EXPECT_EQ(b[13], 0x00);
+    EXPECT_EQ((b[16] << 8) | b[17], 32);        // IPv4 total length
+    EXPECT_EQ(b[23], 17);                       // protocol
+    EXPECT_EQ((b[38] << 8) | b[39], 12);        // UDP length
+    uint32_t sum = 0;                           // a valid header sums to 0xffff
+    for (int i = 14; i < 34; i += 2) sum += (b[i] << 8) | b[i + 1];
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    EXPECT_EQ(sum, 0xffffu);
+}
+
+TEST(PacketBuilder, StacksVlanTagsAndIpv6ExtensionHeaders) {
+    const auto b = test::Packet().eth().vlan(10, 0x88a8).vlan(20).ipv6().ipv6_ext(0).udp().bytes();
+    EXPECT_EQ((b[12] << 8) | b[13], 0x88a8);
+    EXPECT_EQ((b[16] << 8) | b[17], 0x8100);
+    EXPECT_EQ((b[20] << 8) | b[21], 0x86dd);
+    EXPECT_EQ(b[22 + 6], 0);                     // next header: hop-by-hop
+    EXPECT_EQ((b[22 + 4] << 8) | b[22 + 5], 16); // payload length: ext + UDP
+    EXPECT_EQ(b[62], 17);                        // hop-by-hop's next header: UDP
+}
+
+}  // namespace
+}  // namespace xdpkit

@@ -1,0 +1,94 @@
+// --param and --mode parsing: what is accepted, and the one-line errors for the rest.
+#include <gtest/gtest.h>
+
+#include "cmd/families.h"
+#include "core/family.h"
+#include "core/xdp.h"
+
+namespace xdpkit {
+namespace {
+
+TEST(Params, AcceptsKnownChoice) {
+    auto r = parse_param_args(drop_family(), {"action=pass"});
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->at("action"), "pass");
+}
+
+TEST(Params, RejectsUnknownKeyNamingTheKnownOnes) {
+    auto r = parse_param_args(drop_family(), {"speed=9"});
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message, "program 'drop' has no parameter 'speed' (known: action)");
+}
+
+TEST(Params, RejectsFamilyWithoutParams) {
+    auto r = parse_param_args(pass_family(), {"action=drop"});
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message.find("it takes no parameters"), std::string::npos);
+}
+
+TEST(Params, RejectsBadValueNamingTheChoices) {
+    auto r = parse_param_args(drop_family(), {"action=explode"});
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message, "--param action=explode: expected drop|pass");
+}
+
+TEST(Params, RejectsMalformedAndDuplicates) {
+    EXPECT_FALSE(parse_param_args(drop_family(), {"action"}));
+    EXPECT_FALSE(parse_param_args(drop_family(), {"=drop"}));
+    auto dup = parse_param_args(drop_family(), {"action=drop", "action=pass"});
+    ASSERT_FALSE(dup);
+    EXPECT_EQ(dup.error().message, "--param action given twice");
+}
+
+TEST(Params, EncodesNumbersWithinBounds) {
+    ParamSpec n{"size", "size", ParamKind::U32, "64", "", {}, 64, 9000};
+    EXPECT_EQ(*encode_param(n, "1500"), 1500u);
+    EXPECT_FALSE(encode_param(n, "63"));
+    EXPECT_FALSE(encode_param(n, "9001"));
+    EXPECT_FALSE(encode_param(n, "12x"));
+    EXPECT_FALSE(encode_param(n, ""));
+    EXPECT_FALSE(encode_param(n, "-1"));
+    EXPECT_EQ(decode_param(n, 1500), "1500");
+}
+
+TEST(Params, EncodesBooleansAndDecodesThemBack) {
+    ParamSpec b{"strict", "strict", ParamKind::Bool, "false", "", {}};
+    for (const char* t : {"1", "true", "yes", "on"}) EXPECT_EQ(*encode_param(b, t), 1u);
+    for (const char* f : {"0", "false", "no", "off"}) EXPECT_EQ(*encode_param(b, f), 0u);
+    EXPECT_FALSE(encode_param(b, "maybe"));
+    EXPECT_EQ(decode_param(b, 1), "true");
+}
+
+TEST(Params, DecodesChoiceNamesAndUnknownValues) {
+    const ParamSpec& action = drop_family().params.at(0);
+    EXPECT_EQ(decode_param(action, 0), "drop");
+    EXPECT_EQ(decode_param(action, 1), "pass");
+    EXPECT_EQ(decode_param(action, 77), "77");
+}
+
+TEST(Params, EveryFamilyDefaultIsValid) {
+    for (const Family* f : all_families())
+        for (const auto& p : f->params)
+            EXPECT_TRUE(encode_param(p, p.default_text)) << f->name << " " << p.key;
+}
+
+TEST(Families, UnknownProgramListsTheKnownOnes) {
+    auto r = find_family("dorp");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message, "unknown program 'dorp' (programs: pass, drop; see 'xdpkit list')");
+    EXPECT_TRUE(find_family("drop"));
+}
+
+TEST(Modes, ParsesTheThreeModesAndAliases) {
+    EXPECT_EQ(*parse_xdp_mode("native"), XdpMode::Native);
+    EXPECT_EQ(*parse_xdp_mode("drv"), XdpMode::Native);
+    EXPECT_EQ(*parse_xdp_mode("skb"), XdpMode::Skb);
+    EXPECT_EQ(*parse_xdp_mode("generic"), XdpMode::Skb);
+    EXPECT_EQ(*parse_xdp_mode("auto"), XdpMode::Auto);
+    auto bad = parse_xdp_mode("fast");
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().message, "--mode fast: expected native, skb or auto");
+}
+
+}  // namespace
+}  // namespace xdpkit
