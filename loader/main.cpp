@@ -32,6 +32,12 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForAllHelp& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
+        // CLI11 reports a mistyped command as a missing one; name what was typed instead.
+        const auto rest = app.remaining();
+        if (app.get_subcommands().empty() && !rest.empty() && rest.front()[0] != '-') {
+            fmt::print(stderr, "xdpkit: unknown command '{}'; see 'xdpkit --help'\n", rest.front());
+            return 2;
+        }
         fmt::print(stderr, "xdpkit: {}; see 'xdpkit --help'\n", e.what());
         return 2;
     }

@@ -1,6 +1,8 @@
 // attach / status / detach end to end: the real binary, a lab built by the test, ping.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "lab/lab.h"
 
 namespace xdpkit::test {
@@ -166,6 +168,42 @@ TEST_F(AttachLab, UnknownNamespaceIsRefused) {
     const auto r = run_command({std::getenv("XDPKIT"), "-n", "xkt-no-such-ns", "status"});
     EXPECT_EQ(r.status, 1);
     EXPECT_EQ(r.err, "xdpkit: network namespace 'xkt-no-such-ns' does not exist (see 'ip netns list')\n");
+}
+
+}  // namespace
+}  // namespace xdpkit::test
+
+namespace xdpkit::test {
+namespace {
+
+TEST(Cli, UsageErrorsAreOneLineWithExitTwo) {
+    const std::string x = std::getenv("XDPKIT");
+    const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+        {{x, "bogus"}, "xdpkit: unknown command 'bogus'; see 'xdpkit --help'\n"},
+        {{x, "attach"}, "xdpkit: program is required; see 'xdpkit --help'\n"},
+        {{x, "status", "--bogus"},
+         "xdpkit: The following argument was not expected: --bogus; see 'xdpkit --help'\n"},
+    };
+    for (const auto& [argv, expected] : cases) {
+        const auto r = run_command(argv);
+        EXPECT_EQ(r.status, 2) << argv[1];
+        EXPECT_EQ(r.err, expected);
+    }
+}
+
+// attach mounts bpffs itself when /sys/fs/bpf has none. Run in a private mount namespace, so
+// unmounting there leaves the machine's bpffs alone; the pins die with that namespace.
+TEST_F(AttachLab, MountsBpffsWhenMissing) {
+    const std::string x = std::getenv("XDPKIT");
+    const std::string script =
+        "umount /sys/fs/bpf 2>/dev/null; "
+        "if stat -f -c %T /sys/fs/bpf | grep -q bpf_fs; then echo still-mounted; exit 3; fi; " +
+        x + " -n " + lab.dut_ns() + " attach pass veth0 >/dev/null && " +
+        "stat -f -c %T /sys/fs/bpf && ls /sys/fs/bpf/xdpkit/" + lab.dut_ns() + "/veth0";
+    const auto r = run_command({"unshare", "-m", "--propagation", "private", "sh", "-c", script});
+    ASSERT_EQ(r.status, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("bpf_fs"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("link"), std::string::npos) << r.out;
 }
 
 }  // namespace
