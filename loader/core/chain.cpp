@@ -197,7 +197,29 @@ Result<AttachResult> replace_chain(const AttachRequest& req, const Interface& if
     return r;
 }
 
+// An interface as attach and detach need it: what the kernel runs there, and our pins.
+struct InterfaceView {
+    Interface iface;
+    XdpState state;
+    std::optional<ChainState> chain;
+};
+
+Result<InterfaceView> look_at(const std::string& ifname) {
+    auto iface = find_interface(ifname);
+    if (!iface) return iface.error();
+    auto state = query_xdp(iface->ifindex);
+    if (!state) return state.error();
+    auto chain = read_chain(iface->name, iface->ifindex);
+    if (!chain) return chain.error();
+    return InterfaceView{*iface, *state, std::move(*chain)};
+}
+
 }  // namespace
+
+bool chain_is_attached(const ChainState& c, int ifindex, uint32_t attached_prog_id) {
+    return attached_prog_id != 0 && c.link.valid() && c.link_info.ifindex == ifindex &&
+           c.link_info.prog_id == attached_prog_id;
+}
 
 Result<LoadedProgram> load_chain_root() { return load_program(root_family(), {}); }
 
@@ -258,18 +280,14 @@ Result<AttachResult> attach_program(const AttachRequest& req) {
     if (req.replace && req.append)
         return make_error(EINVAL, "--replace and --chain exclude each other");
     XDPKIT_TRY(ensure_bpffs());
-    auto iface = find_interface(req.ifname);
-    if (!iface) return iface.error();
-    auto state = query_xdp(iface->ifindex);
-    if (!state) return state.error();
-    auto chain = read_chain(iface->name, iface->ifindex);
-    if (!chain) return chain.error();
+    auto view = look_at(req.ifname);
+    if (!view) return view.error();
+    const Interface* iface = &view->iface;
+    const XdpState* state = &view->state;
+    std::optional<ChainState>* chain = &view->chain;
+    const bool ours = chain->has_value() && chain_is_attached(**chain, iface->ifindex, state->prog_id);
 
-    const bool ours = chain->has_value() && (*chain)->link.valid() &&
-                      (*chain)->link_info.ifindex == iface->ifindex &&
-                      (*chain)->link_info.prog_id == state->prog_id;
-
-    if (state->prog_id == 0 || !ours) {
+    if (!ours) {
         if (state->prog_id != 0)
             return make_error(EBUSY, "{}: {}; xdpkit leaves it alone: detach it first "
                               "('ip link set dev {} xdp off')",
@@ -308,12 +326,11 @@ Result<AttachResult> attach_program(const AttachRequest& req) {
 }
 
 Result<DetachResult> detach_program(const DetachRequest& req) {
-    auto iface = find_interface(req.ifname);
-    if (!iface) return iface.error();
-    auto state = query_xdp(iface->ifindex);
-    if (!state) return state.error();
-    auto chain = read_chain(iface->name, iface->ifindex);
-    if (!chain) return chain.error();
+    auto view = look_at(req.ifname);
+    if (!view) return view.error();
+    const Interface* iface = &view->iface;
+    const XdpState* state = &view->state;
+    std::optional<ChainState>* chain = &view->chain;
 
     if (!chain->has_value()) {
         if (state->prog_id)

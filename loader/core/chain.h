@@ -82,4 +82,8 @@ struct ChainState {
 // Reads the pins for ifname in the current namespace. nullopt: nothing pinned.
 Result<std::optional<ChainState>> read_chain(const std::string& ifname, int ifindex);
 
+// True when the pinned link still attaches the program the kernel runs on ifindex: only
+// then are the pins a description of what is running, rather than stale leftovers.
+bool chain_is_attached(const ChainState& c, int ifindex, uint32_t attached_prog_id);
+
 }  // namespace xdpkit

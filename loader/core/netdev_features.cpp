@@ -1,5 +1,7 @@
 #include "netdev_features.h"
 
+#include "nl_ptr.h"
+
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
@@ -32,14 +34,6 @@ std::vector<std::string> bit_names(uint64_t bits, const std::array<std::string_v
     return out;
 }
 
-struct SockDeleter {
-    void operator()(nl_sock* s) const { nl_socket_free(s); }
-};
-struct MsgDeleter {
-    void operator()(nl_msg* m) const { nlmsg_free(m); }
-};
-using NlSock = std::unique_ptr<nl_sock, SockDeleter>;
-using NlMsg = std::unique_ptr<nl_msg, MsgDeleter>;
 
 // What the callbacks saw: the reply's attributes, or the kernel's errno.
 struct Reply {

@@ -1,5 +1,7 @@
 #include "probe.h"
 
+#include "nl_ptr.h"
+
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -40,14 +42,6 @@ struct SkelDeleter {
 template <typename Skel>
 using SkelPtr = std::unique_ptr<Skel, SkelDeleter<Skel>>;
 
-struct RouteSockDeleter {
-    void operator()(nl_sock* s) const { nl_socket_free(s); }
-};
-struct LinkDeleter {
-    void operator()(rtnl_link* l) const { rtnl_link_put(l); }
-};
-using RouteSock = std::unique_ptr<nl_sock, RouteSockDeleter>;
-using RtnlLink = std::unique_ptr<rtnl_link, LinkDeleter>;
 
 ProbeResult yes(std::string feature, std::string detail = {}) {
     return {std::move(feature), true, std::move(detail)};
@@ -61,8 +55,8 @@ ProbeResult unknown(std::string feature, std::string detail) {
 
 // ---- rtnetlink (libnl-route): the link kind, and lo in the private namespace ----
 
-Result<RouteSock> connect_route() {
-    RouteSock sock(nl_socket_alloc());
+Result<NlSock> connect_route() {
+    NlSock sock(nl_socket_alloc());
     if (!sock) return make_error(ENOMEM, "cannot allocate a netlink socket");
     if (int e = nl_connect(sock.get(), NETLINK_ROUTE); e < 0)
         return make_error(EIO, "cannot open a route netlink socket: {}", nl_geterror(e));

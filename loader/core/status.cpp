@@ -54,8 +54,7 @@ Result<InterfaceStatus> interface_status(const Interface& iface, const FamilyLoo
     ChainState& c = **chain;
     s.pin_dir = c.dir;
     s.problems = c.problems;
-    s.xdpkit = c.link.valid() && c.link_info.ifindex == iface.ifindex &&
-               c.link_info.prog_id == s.prog_id && s.prog_id != 0;
+    s.xdpkit = chain_is_attached(c, iface.ifindex, s.prog_id);
     if (!s.xdpkit) {
         s.problems.push_back("pins in " + c.dir + " are stale: the chain is not attached; "
                              "'xdpkit detach " + iface.name + " --all' removes them");
