@@ -6,10 +6,12 @@ cd "$(dirname "$0")/.."
 
 bash scripts/build.sh || exit 1
 
-# A lab left by a killed earlier run would only get in the way; ours are named xkt<pid>-*.
+# A lab left by a killed earlier run would only get in the way; ours are named xkt<pid>-*,
+# and their pins sit under /sys/fs/bpf/xdpkit/<netns>.
 for ns in $(ip netns list 2>/dev/null | awk '$1 ~ /^xkt[0-9]+-/ {print $1}'); do
   ip netns del "$ns" 2>/dev/null || true
 done
+rm -rf /sys/fs/bpf/xdpkit/xkt[0-9]*-* 2>/dev/null || true
 
 meson test -C build --print-errorlogs --num-processes 1 "$@"
 status=$?
