@@ -34,8 +34,11 @@ static __always_inline __u32 classify(struct xdp_md *ctx)
 SEC("xdp.frags")
 int xdpkit_drop(struct xdp_md *ctx)
 {
-	datarec_add(&proto_counters, classify(ctx), frame_len(ctx));
-	return xdpkit_exit(ctx, action == DROP_ACTION_PASS ? XDP_PASS : XDP_DROP);
+	/* Read once: for a multi-buffer frame it is a helper call, not a subtraction. */
+	__u64 len = frame_len(ctx);
+
+	datarec_add(&proto_counters, classify(ctx), len);
+	return xdpkit_exit_len(ctx, action == DROP_ACTION_PASS ? XDP_PASS : XDP_DROP, len);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -38,15 +38,21 @@ static __always_inline void xdpkit_chain_from(struct xdp_md *ctx, __u32 first)
 	}
 }
 
-/* Counts the verdict, then hands the frame to the next stage if the verdict chains. */
-static __always_inline int xdpkit_exit(struct xdp_md *ctx, int verdict)
+/* Counts the verdict (len: the frame length the caller already has), then hands the frame
+ * to the next stage if the verdict chains. */
+static __always_inline int xdpkit_exit_len(struct xdp_md *ctx, int verdict, __u64 len)
 {
 	if (verdict < 0 || verdict >= XDPKIT_ACTION_SLOTS)
 		verdict = XDP_ABORTED;
-	datarec_add(&action_counters, verdict, frame_len(ctx));
+	datarec_add(&action_counters, verdict, len);
 	if (xdpkit_chain_actions & (1U << verdict))
 		xdpkit_chain_from(ctx, xdpkit_chain_slot + 1);
 	return verdict;
+}
+
+static __always_inline int xdpkit_exit(struct xdp_md *ctx, int verdict)
+{
+	return xdpkit_exit_len(ctx, verdict, frame_len(ctx));
 }
 
 #endif
