@@ -6,12 +6,17 @@ cd "$(dirname "$0")/.."
 
 bash scripts/build.sh || exit 1
 
-# A lab left by a killed earlier run would only get in the way; ours are named xkt<pid>-*,
-# and their pins sit under /sys/fs/bpf/xdpkit/<netns>.
-for ns in $(ip netns list 2>/dev/null | awk '$1 ~ /^xkt[0-9]+-/ {print $1}'); do
+# A lab left by a killed earlier run would only get in the way. Ours are named xkt<pid>-*,
+# with their pins under /sys/fs/bpf/xdpkit/<netns>; a lab whose test process still runs (a
+# second test run alongside) is left alone.
+labs=$( (ip netns list 2>/dev/null | awk '{print $1}'; ls /sys/fs/bpf/xdpkit 2>/dev/null) |
+  grep -E '^xkt[0-9]+-' | sort -u)
+for ns in $labs; do
+  pid=${ns#xkt}; pid=${pid%%-*}
+  [ -d "/proc/$pid" ] && continue
   ip netns del "$ns" 2>/dev/null || true
+  rm -rf "/sys/fs/bpf/xdpkit/$ns" 2>/dev/null || true
 done
-rm -rf /sys/fs/bpf/xdpkit/xkt[0-9]*-* 2>/dev/null || true
 
 meson test -C build --print-errorlogs --num-processes 1 "$@"
 status=$?

@@ -1,6 +1,7 @@
 #include <xdpkit/drop.h>
 
 #include "drop.skel.h"
+#include "core/protocols.h"
 #include "families.h"
 
 namespace xdpkit {
@@ -16,7 +17,10 @@ const Family& drop_family() {
                       {{"drop", DROP_ACTION_DROP}, {"pass", DROP_ACTION_PASS}}},
         },
         true,
-        skeleton_opener<drop_bpf>()};
+        skeleton_opener<drop_bpf>(),
+        {CounterTable{"proto_counters", "protocol", [](uint32_t slot) {
+             return slot == DROP_PROTO_NON_IP ? std::string("non-ip") : ip_proto_name(slot);
+         }}}};
     return f;
 }
 

@@ -58,6 +58,14 @@ private:
     void (*destroy_)(void*);
 };
 
+// A per-CPU array of xdpkit_datarec a family keeps besides action_counters (drop's
+// per-protocol counts, say). status, stats and run show it with every index named.
+struct CounterTable {
+    std::string map;        // map name, which is also its pin name
+    std::string key_title;  // what an index is: "protocol"
+    std::function<std::string(uint32_t)> key_name;
+};
+
 struct Family {
     std::string name;        // `xdpkit attach NAME`, and the pin directory
     std::string summary;     // one line for `xdpkit list`
@@ -65,6 +73,7 @@ struct Family {
     std::vector<ParamSpec> params;
     bool listed = true;      // false for internal programs (the chain root)
     std::function<std::unique_ptr<Skeleton>()> open;
+    std::vector<CounterTable> counters = {};
 };
 
 // Builds Family::open for a bpftool skeleton type (the C++ statics bpftool generates).
