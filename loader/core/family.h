@@ -74,6 +74,9 @@ struct Family {
     bool listed = true;      // false for internal programs (the chain root)
     std::function<std::unique_ptr<Skeleton>()> open;
     std::vector<CounterTable> counters = {};
+    // Loaded bound to one netdev (RX metadata kfuncs need it): BPF_PROG_RUN cannot run
+    // such a program, so `xdpkit run` refuses it by name.
+    bool device_bound = false;
 };
 
 // Builds Family::open for a bpftool skeleton type (the C++ statics bpftool generates).
