@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* drop: the XDP paper's xdp1. Counts packets and bytes per IP protocol, then drops or
- * passes every frame. frags-aware so it attaches to a veth with a 9000-byte MTU. */
+/* drop: the XDP paper's xdp1 and xdp2. Counts packets and bytes per IP protocol, then, for
+ * the protocols it acts on (protos=LIST, all by default), drops, passes, or — tx-udp —
+ * swaps the MAC addresses of UDP frames and sends them back out with XDP_TX. Frames of
+ * other protocols pass. frags-aware so it attaches to a veth with a 9000-byte MTU. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "lib/chain.bpf.h"
@@ -8,6 +10,10 @@
 #include "xdpkit/drop.h"
 
 const volatile __u32 action = DROP_ACTION_DROP;
+/* Bit N: act on protocol N (bit DROP_PROTO_NON_IP: on frames that are not IP). */
+const volatile __u8 act_on[XDPKIT_PROTO_SET_BYTES] = {
+	[0 ... XDPKIT_PROTO_SET_BYTES - 1] = 0xff,
+};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -18,17 +24,35 @@ struct {
 
 /* The upper-layer protocol, or DROP_PROTO_NON_IP for frames that are not IP or are cut
  * short inside their headers (counted, never dereferenced past the end). */
-static __always_inline __u32 classify(struct xdp_md *ctx)
+static __always_inline __u32 classify(struct xdp_md *ctx, struct ethhdr **eth)
 {
 	struct hdr_cursor c = cursor_of(ctx);
 	int eth_type, proto = -1;
 
-	eth_type = parse_ethhdr(&c, NULL);
+	eth_type = parse_ethhdr(&c, eth);
 	if (eth_type == bpf_htons(ETH_P_IP))
 		proto = parse_iphdr(&c, NULL);
 	else if (eth_type == bpf_htons(ETH_P_IPV6))
 		proto = parse_ip6hdr(&c, NULL);
-	return proto < 0 ? DROP_PROTO_NON_IP : (__u32)proto;
+	return proto < 0 ? DROP_PROTO_NON_IP : (__u32)proto & 0xff;
+}
+
+static __always_inline int acts_on(__u32 slot)
+{
+	if (slot >= DROP_PROTO_SLOTS)
+		return 0;
+	return (act_on[slot / 8] >> (slot % 8)) & 1;
+}
+
+/* xdp2's swap: the frame goes back out of the port it came in on, addressed to its
+ * sender. Byte-wise so nothing assumes the MACs are aligned (after a VLAN tag, say). */
+static __always_inline void swap_macs(struct ethhdr *eth)
+{
+	__u8 tmp[ETH_ALEN];
+
+	__builtin_memcpy(tmp, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, tmp, ETH_ALEN);
 }
 
 SEC("xdp.frags")
@@ -36,9 +60,21 @@ int xdpkit_drop(struct xdp_md *ctx)
 {
 	/* Read once: for a multi-buffer frame it is a helper call, not a subtraction. */
 	__u64 len = frame_len(ctx);
+	struct ethhdr *eth = NULL;
+	__u32 slot = classify(ctx, &eth);
+	int verdict;
 
-	datarec_add(&proto_counters, classify(ctx), len);
-	return xdpkit_exit_len(ctx, action == DROP_ACTION_PASS ? XDP_PASS : XDP_DROP, len);
+	datarec_add(&proto_counters, slot, len);
+	if (!acts_on(slot))
+		verdict = XDP_PASS;
+	else if (action == DROP_ACTION_PASS)
+		verdict = XDP_PASS;
+	else if (action == DROP_ACTION_TX_UDP && slot == IPPROTO_UDP && eth) {
+		swap_macs(eth);
+		verdict = XDP_TX;
+	} else
+		verdict = XDP_DROP;
+	return xdpkit_exit_len(ctx, verdict, len);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -17,6 +17,12 @@ struct xdpkit_datarec {
  * (ABORTED, DROP, PASS, TX, REDIRECT). */
 #define XDPKIT_ACTION_SLOTS 5
 
+/* A set of IP protocols as a program parameter (drop's protos=LIST): bit N of byte N/8 is
+ * protocol N, and bit XDPKIT_PROTO_NON_IP stands for frames that are not IP at all (or end
+ * inside their headers). Bytes, not words, so the layout does not depend on endianness. */
+#define XDPKIT_PROTO_NON_IP 256
+#define XDPKIT_PROTO_SET_BYTES ((XDPKIT_PROTO_NON_IP + 1 + 7) / 8)
+
 /* Name of the per-verdict counter map every family has (progs/lib/counters.bpf.h). */
 #define XDPKIT_ACTION_COUNTERS_MAP "action_counters"
 

@@ -9,12 +9,18 @@ namespace xdpkit {
 const Family& drop_family() {
     static const Family f{
         "drop",
-        "count packets and bytes per IP protocol, then drop or pass (xdp1)",
+        "count packets and bytes per IP protocol, then drop, pass or bounce UDP (xdp1/xdp2)",
         "xdpkit_drop",
         {
             ParamSpec{"action", "action", ParamKind::Choice, "drop",
-                      "what to do with every frame after counting it",
-                      {{"drop", DROP_ACTION_DROP}, {"pass", DROP_ACTION_PASS}}},
+                      "what frames of the protos get (tx-udp: UDP bounced back with MACs "
+                      "swapped, the rest dropped)",
+                      {{"drop", DROP_ACTION_DROP},
+                       {"pass", DROP_ACTION_PASS},
+                       {"tx-udp", DROP_ACTION_TX_UDP}}},
+            ParamSpec{"protos", "act_on", ParamKind::ProtoSet, "all",
+                      "IP protocols to act on, by name or number, plus non-ip; the rest pass",
+                      {}},
         },
         true,
         skeleton_opener<drop_bpf>(),

@@ -3,6 +3,7 @@
 
 #include "command.h"
 #include "core/output.h"
+#include "core/protocols.h"
 #include "families.h"
 
 namespace xdpkit {
@@ -14,6 +15,8 @@ std::string param_text(const ParamSpec& p) {
         for (const auto& c : p.choices) values += (values.empty() ? "" : "|") + c.name;
     } else if (p.kind == ParamKind::Bool) {
         values = "true|false";
+    } else if (p.kind == ParamKind::ProtoSet) {
+        values = "all|PROTO[,PROTO...]";
     } else {
         values = fmt::format("{}..{}", p.min, p.max);
     }
@@ -31,6 +34,11 @@ Json family_json(const Family& f) {
         } else if (p.kind == ParamKind::U32) {
             jp["min"] = p.min;
             jp["max"] = p.max;
+        } else if (p.kind == ParamKind::ProtoSet) {
+            // A comma-separated list of these names, numbers 0-255 and non-ip; or all.
+            Json names = ip_proto_names();
+            names.push_back("non-ip");
+            jp["list_of"] = names;
         } else {
             jp["values"] = {"true", "false"};
         }

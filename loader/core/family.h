@@ -20,6 +20,7 @@ enum class ParamKind {
     Choice,  // one of named values, stored as __u32
     U32,     // a number within [min, max]
     Bool,    // true/false, yes/no, on/off, 1/0; stored as __u32
+    ProtoSet,  // "all" or a list of IP protocols (+ "non-ip"); a __u8[XDPKIT_PROTO_SET_BYTES]
 };
 
 struct ParamChoice {
@@ -92,12 +93,17 @@ std::function<std::unique_ptr<Skeleton>()> skeleton_opener() {
 }
 
 using ParamValues = std::map<std::string, std::string>;
+// A parameter as it sits in the program's .rodata: 4 bytes for the scalar kinds, the bitmap
+// for ProtoSet.
+using ParamBytes = std::vector<uint8_t>;
 
 // Parses "K=V" items into a map, rejecting duplicates and keys the family does not have.
 Result<ParamValues> parse_param_args(const Family& f, const std::vector<std::string>& args);
 // Validates and encodes one value; the error names the accepted values.
-Result<uint32_t> encode_param(const ParamSpec& p, const std::string& value);
-// The name a stored value has (choice name, true/false, or the number).
-std::string decode_param(const ParamSpec& p, uint32_t value);
+Result<ParamBytes> encode_param(const ParamSpec& p, const std::string& value);
+// The text a stored value reads as (choice name, true/false, the number, the protocol list).
+std::string decode_param(const ParamSpec& p, const ParamBytes& value);
+// The image of a __u32 parameter.
+ParamBytes u32_param(uint32_t value);
 
 }  // namespace xdpkit

@@ -24,7 +24,7 @@ Result<LoadedProgram> load_program(const Family& f, const LoadOptions& opts) {
         const std::string& text = it != opts.params.end() ? it->second : spec.default_text;
         auto value = encode_param(spec, text);
         if (!value) return value.error();
-        XDPKIT_TRY(set_rodata_u32(skel->obj(), spec.rodata_var, *value));
+        XDPKIT_TRY(set_rodata(skel->obj(), spec.rodata_var, *value));
     }
 
     if (bpf_map* chain = bpf_object__find_map_by_name(skel->obj(), XDPKIT_CHAIN_MAP)) {

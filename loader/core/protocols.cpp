@@ -4,6 +4,8 @@
 #include <charconv>
 #include <utility>
 
+#include <fmt/ranges.h>
+
 namespace xdpkit {
 namespace {
 
@@ -43,13 +45,13 @@ Result<uint32_t> parse_ip_proto(const std::string& text) {
     auto [ptr, ec] = std::from_chars(text.data(), end, v);
     if (!text.empty() && ec == std::errc() && ptr == end && v <= 255) return v;
     return make_error(EINVAL, "unknown IP protocol '{}' (names: {}; or a number 0-255)", text,
-                      ip_proto_names());
+                      fmt::join(ip_proto_names(), ", "));
 }
 
-std::string ip_proto_names() {
-    std::string s;
-    for (const auto& [name, number] : kProtocols) s += (s.empty() ? "" : ", ") + std::string(name);
-    return s;
+std::vector<std::string> ip_proto_names() {
+    std::vector<std::string> names;
+    for (const auto& [name, number] : kProtocols) names.emplace_back(name);
+    return names;
 }
 
 }  // namespace xdpkit

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "result.h"
 
@@ -12,7 +13,7 @@ namespace xdpkit {
 std::string ip_proto_name(uint32_t proto);
 // A name from ip_proto_name's table, or a number 0..255.
 Result<uint32_t> parse_ip_proto(const std::string& text);
-// The names parse_ip_proto accepts, comma-separated (for error messages).
-std::string ip_proto_names();
+// The names parse_ip_proto accepts.
+std::vector<std::string> ip_proto_names();
 
 }  // namespace xdpkit

@@ -29,36 +29,41 @@ bpf_map* find_rodata_map(bpf_object* obj) {
     return nullptr;
 }
 
-Result<void> set_rodata_u32(bpf_object* obj, const std::string& var, uint32_t value) {
+Result<void> set_rodata(bpf_object* obj, const std::string& var, const std::vector<uint8_t>& bytes) {
     bpf_map* map = find_rodata_map(obj);
     const btf* btf = bpf_object__btf(obj);
     if (!map || !btf)
         return make_error(EINVAL, "program has no read-only data for '{}'", var);
     const RodataLayout layout = rodata_layout(btf, bpf_map__btf_value_type_id(map));
     const auto it = layout.find(var);
-    if (it == layout.end() || it->second.size != sizeof(uint32_t))
-        return make_error(EINVAL, "program has no 32-bit parameter variable '{}'", var);
+    if (it == layout.end() || it->second.size != bytes.size())
+        return make_error(EINVAL, "program has no {}-byte parameter variable '{}'", bytes.size(),
+                          var);
     // libbpf 1.1 hands the image out read-only; copy, patch, and set it back.
     size_t size = 0;
     const auto* current = static_cast<const uint8_t*>(bpf_map__initial_value(map, &size));
-    if (!current || it->second.offset + sizeof(uint32_t) > size)
+    if (!current || it->second.offset + bytes.size() > size)
         return make_error(EINVAL, "read-only data of the program is too small for '{}'", var);
     std::vector<uint8_t> image(current, current + size);
-    std::memcpy(image.data() + it->second.offset, &value, sizeof(value));
+    std::memcpy(image.data() + it->second.offset, bytes.data(), bytes.size());
     if (bpf_map__set_initial_value(map, image.data(), image.size()) != 0)
         return make_error(errno, "cannot set '{}': {}", var, std::strerror(errno));
     return {};
 }
 
-Result<uint32_t> read_rodata_u32(const RodataLayout& layout, const std::vector<uint8_t>& image,
-                                 const std::string& var) {
+Result<void> set_rodata_u32(bpf_object* obj, const std::string& var, uint32_t value) {
+    std::vector<uint8_t> bytes(sizeof(value));
+    std::memcpy(bytes.data(), &value, sizeof(value));
+    return set_rodata(obj, var, bytes);
+}
+
+Result<std::vector<uint8_t>> read_rodata(const RodataLayout& layout,
+                                         const std::vector<uint8_t>& image, const std::string& var) {
     const auto it = layout.find(var);
-    if (it == layout.end() || it->second.size != sizeof(uint32_t) ||
-        it->second.offset + sizeof(uint32_t) > image.size())
-        return make_error(EINVAL, "no 32-bit variable '{}' in read-only data", var);
-    uint32_t v;
-    std::memcpy(&v, image.data() + it->second.offset, sizeof(v));
-    return v;
+    if (it == layout.end() || it->second.offset + it->second.size > image.size())
+        return make_error(EINVAL, "no variable '{}' in read-only data", var);
+    const auto* begin = image.data() + it->second.offset;
+    return std::vector<uint8_t>(begin, begin + it->second.size);
 }
 
 }  // namespace xdpkit

@@ -26,11 +26,13 @@ RodataLayout rodata_layout(const btf* btf, uint32_t datasec_id);
 // The object's .rodata map (nullptr when it has none: a program without globals).
 bpf_map* find_rodata_map(bpf_object* obj);
 
-// Writes value into the opened (not yet loaded) object's rodata variable `var`.
+// Writes bytes into the opened (not yet loaded) object's rodata variable `var`, which must
+// be exactly that size.
+Result<void> set_rodata(bpf_object* obj, const std::string& var, const std::vector<uint8_t>& bytes);
 Result<void> set_rodata_u32(bpf_object* obj, const std::string& var, uint32_t value);
 
-// Reads variable `var` as __u32 from a rodata image laid out as `layout`.
-Result<uint32_t> read_rodata_u32(const RodataLayout& layout, const std::vector<uint8_t>& image,
-                                 const std::string& var);
+// The bytes of variable `var` in a rodata image laid out as `layout`.
+Result<std::vector<uint8_t>> read_rodata(const RodataLayout& layout,
+                                         const std::vector<uint8_t>& image, const std::string& var);
 
 }  // namespace xdpkit

@@ -28,7 +28,7 @@ std::vector<std::pair<std::string, std::string>> read_params(const std::string& 
     if (bpf_map_lookup_elem(map.get(), &key, image.data()) == 0) {
         const RodataLayout layout = rodata_layout(b, info.btf_value_type_id);
         for (const auto& spec : f.params)
-            if (auto v = read_rodata_u32(layout, image, spec.rodata_var))
+            if (auto v = read_rodata(layout, image, spec.rodata_var))
                 out.emplace_back(spec.key, decode_param(spec, *v));
     }
     btf__free(b);
@@ -63,7 +63,7 @@ Result<InterfaceStatus> interface_status(const Interface& iface, const FamilyLoo
     s.mechanism = "tail-call chain";
     s.link_id = c.link_info.id;
     for (const auto& st : c.stages) {
-        StageStatus out{st.slot, st.family, st.prog_id, st.dir, st.in_chain, {}};
+        StageStatus out{st.slot, st.family, st.prog_id, st.dir, st.in_chain, {}, {}};
         if (const Family* f = lookup(st.family)) out.params = read_params(st.dir, *f);
         if (auto v = read_pinned_datarecs(st.dir + "/" XDPKIT_ACTION_COUNTERS_MAP)) out.verdicts = *v;
         s.stages.push_back(std::move(out));

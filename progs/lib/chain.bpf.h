@@ -28,10 +28,10 @@ const volatile __u32 xdpkit_chain_slot = 0;
 const volatile __u32 xdpkit_chain_actions = 1U << XDP_PASS;
 
 /* Tail-calls the first occupied slot at or after `first`. A tail call into an empty slot
- * fails and falls through to the next iteration; returns only when no slot is occupied. */
+ * fails and falls through to the next iteration; returns only when no slot is occupied.
+ * A plain bounded loop: clang cannot unroll around a tail call, and the verifier walks it. */
 static __always_inline void xdpkit_chain_from(struct xdp_md *ctx, __u32 first)
 {
-#pragma unroll
 	for (__u32 i = 0; i < XDPKIT_CHAIN_MAX_STAGES; i++) {
 		if (i >= first)
 			bpf_tail_call(ctx, &xdpkit_chain, i);

@@ -120,8 +120,15 @@ CommandResult Lab::xdpkit(const std::vector<std::string>& args) const {
     return run_command(argv);
 }
 
-nlohmann::json Lab::status() const {
-    const auto r = xdpkit({"status", "veth0", "--json"});
+CommandResult Lab::peer_xdpkit(const std::vector<std::string>& args) const {
+    std::vector<std::string> argv{xdpkit_binary(), "-n", peer_ns_};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv);
+}
+
+nlohmann::json Lab::status(bool peer) const {
+    const auto r = peer ? peer_xdpkit({"status", "veth1", "--json"})
+                        : xdpkit({"status", "veth0", "--json"});
     if (r.status != 0) throw std::runtime_error("status failed: " + r.err);
     return nlohmann::json::parse(r.out).at(0);
 }
@@ -130,6 +137,12 @@ bool Lab::ping4(int count) const {
     return run_command({"ip", "netns", "exec", peer_ns_, "ping", "-q", "-c", std::to_string(count),
                         "-i", "0.2", "-W", "1", kDutIp4})
                .status == 0;
+}
+
+bool Lab::send_udp4(int count, int port) const {
+    const std::string loop = "for i in $(seq " + std::to_string(count) + "); do echo xdpkit > /dev/udp/" +
+                             kDutIp4 + "/" + std::to_string(port) + "; done";
+    return run_command({"ip", "netns", "exec", peer_ns_, "bash", "-c", loop}).status == 0;
 }
 
 bool Lab::ping6(int count) const {

@@ -35,8 +35,12 @@ public:
 
     // `xdpkit -n <dut_ns> args...`
     CommandResult xdpkit(const std::vector<std::string>& args) const;
-    // status --json of veth0, parsed (the array's only element)
-    nlohmann::json status() const;
+    // `xdpkit -n <peer_ns> args...`
+    CommandResult peer_xdpkit(const std::vector<std::string>& args) const;
+    // status --json of veth0 (veth1 with peer), parsed (the array's only element)
+    nlohmann::json status(bool peer = false) const;
+    // count UDP datagrams from the peer to the DUT's port (bash's /dev/udp: no extra tool)
+    bool send_udp4(int count, int port = 9) const;
     // ping from the peer to the DUT; true when every echo got a reply
     bool ping4(int count = 2) const;
     bool ping6(int count = 2) const;

@@ -1,0 +1,40 @@
+// drop's xdp2 mode live: UDP from the peer comes back to it with the MAC addresses swapped.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "lab/lab.h"
+
+namespace xdpkit::test {
+namespace {
+
+using nlohmann::json;
+
+uint64_t verdict_packets(const json& status, const char* verdict) {
+    return status.at("chain").at(0).at("verdicts").at(verdict).at("packets").get<uint64_t>();
+}
+
+TEST(DropLab, TxUdpBouncesUdpBackToThePeerAndPassesTheRest) {
+    Lab lab;
+    // On the peer: drop only UDP, and count it. That program is also what lets veth1 take
+    // XDP_TX frames from veth0 at all (a veth peer without XDP leaves them queued).
+    auto peer = lab.peer_xdpkit({"attach", "drop", "veth1", "--param", "protos=udp"});
+    ASSERT_EQ(peer.status, 0) << peer.err;
+    // protos=udp: ARP and ICMP still pass, so the peer can resolve and ping the DUT.
+    auto dut = lab.xdpkit({"attach", "drop", "veth0", "--param", "action=tx-udp", "--param",
+                           "protos=udp"});
+    ASSERT_EQ(dut.status, 0) << dut.err;
+    EXPECT_EQ(lab.status().at("chain").at(0).at("params").at("protos"), "udp");
+    ASSERT_TRUE(lab.ping4());
+
+    ASSERT_TRUE(lab.send_udp4(5));
+    // Give the bounced frames a moment to cross the veth (NAPI on the peer side).
+    for (int i = 0; i < 20 && verdict_packets(lab.status(true), "drop") < 5; ++i)
+        usleep(50 * 1000);
+    EXPECT_EQ(verdict_packets(lab.status(), "tx"), 5u);
+    EXPECT_EQ(verdict_packets(lab.status(true), "drop"), 5u)
+        << "the five bounced datagrams reach the peer's XDP program";
+    EXPECT_GE(verdict_packets(lab.status(), "pass"), 2u) << "ARP and the pings passed";
+}
+
+}  // namespace
+}  // namespace xdpkit::test
