@@ -12,6 +12,10 @@
 #include <memory>
 #include <string_view>
 
+#include <fmt/format.h>
+
+#include "rtnl.h"
+
 namespace xdpkit {
 namespace {
 
@@ -134,6 +138,22 @@ std::vector<std::string> xsk_feature_names(uint64_t bits) { return bit_names(bit
 
 bool can_receive_redirects(const NetdevFeatures& f) {
     return (f.xdp & NETDEV_XDP_ACT_NDO_XMIT) != 0;
+}
+
+std::string no_ndo_xmit_reason(const std::string& ifname, bool veth) {
+    if (!veth) return "no ndo-xmit: the driver drops frames redirected into it";
+    return fmt::format("no ndo-xmit: a veth drops XDP_TX/XDP_REDIRECT frames sent into it unless "
+                       "its peer has an XDP program or GRO on (in the peer's namespace: 'xdpkit "
+                       "attach pass PEER' or 'ethtool -K PEER gro on'; PEER is {}'s other end)",
+                       ifname);
+}
+
+Result<void> require_redirect_target(int ifindex, const std::string& ifname) {
+    auto f = query_netdev_features(ifindex);
+    if (!f || can_receive_redirects(*f)) return {};
+    auto kind = link_kind(ifindex);
+    return make_error(EOPNOTSUPP, "{} cannot send these frames: {}", ifname,
+                      no_ndo_xmit_reason(ifname, kind && *kind == "veth"));
 }
 
 }  // namespace xdpkit

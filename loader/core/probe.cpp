@@ -26,6 +26,8 @@
 #include "hints.h"
 #include "probe.skel.h"
 #include "probe_freplace.skel.h"
+#include "rtnl.h"
+#include "skel_ptr.h"
 
 // Bookworm's linux/bpf.h has it; older uapi headers do not (added in Linux 5.18).
 #ifndef BPF_F_TEST_XDP_LIVE_FRAMES
@@ -34,13 +36,6 @@
 
 namespace xdpkit {
 namespace {
-
-template <typename Skel>
-struct SkelDeleter {
-    void operator()(Skel* s) const { Skel::destroy(s); }
-};
-template <typename Skel>
-using SkelPtr = std::unique_ptr<Skel, SkelDeleter<Skel>>;
 
 
 ProbeResult yes(std::string feature, std::string detail = {}) {
@@ -53,32 +48,7 @@ ProbeResult unknown(std::string feature, std::string detail) {
     return {std::move(feature), std::nullopt, std::move(detail)};
 }
 
-// ---- rtnetlink (libnl-route): the link kind, and lo in the private namespace ----
-
-Result<NlSock> connect_route() {
-    NlSock sock(nl_socket_alloc());
-    if (!sock) return make_error(ENOMEM, "cannot allocate a netlink socket");
-    if (int e = nl_connect(sock.get(), NETLINK_ROUTE); e < 0)
-        return make_error(EIO, "cannot open a route netlink socket: {}", nl_geterror(e));
-    return sock;
-}
-
-Result<RtnlLink> get_link(nl_sock* sock, int ifindex, const char* name) {
-    rtnl_link* link = nullptr;
-    if (int e = rtnl_link_get_kernel(sock, ifindex, name, &link); e < 0)
-        return make_error(ENODEV, "cannot read link {}: {}", name ? name : std::to_string(ifindex),
-                          nl_geterror(e));
-    return RtnlLink(link);
-}
-
-Result<std::string> link_kind(int ifindex) {
-    auto sock = connect_route();
-    if (!sock) return sock.error();
-    auto link = get_link(sock->get(), ifindex, nullptr);
-    if (!link) return link.error();
-    const char* kind = rtnl_link_get_type(link->get());
-    return std::string(kind ? kind : "");
-}
+// ---- rtnetlink (libnl-route): lo in the private namespace ----
 
 // A fresh namespace's lo is down; live frames are received on it, so bring it up.
 Result<int> bring_lo_up() {
@@ -349,12 +319,7 @@ ProbeResult check_redirect_target(const std::string& ifname, const NetdevFeature
         return yes(name, veth ? "ndo-xmit present, but on a veth only while its peer has an XDP "
                                 "program or GRO on"
                               : "ndo-xmit present");
-    if (veth)
-        return no(name, fmt::format("no ndo-xmit: a veth receiving XDP_REDIRECT/XDP_TX frames "
-                                    "drops them unless its peer has an XDP program or GRO on; "
-                                    "run 'xdpkit veth prepare {}'",
-                                    ifname));
-    return no(name, "no ndo-xmit: the driver drops frames redirected into it");
+    return no(name, no_ndo_xmit_reason(ifname, veth));
 }
 
 ProbeResult check_zerocopy(const NetdevFeatures& f, bool veth) {

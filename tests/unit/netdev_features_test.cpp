@@ -63,7 +63,7 @@ TEST(DeviceChecks, VethWithoutPeerProgramRefusesRedirectsAndSaysWhatToRun) {
     const ProbeResult& r = find(checks, "receives-redirects");
     EXPECT_EQ(r.supported, false);
     EXPECT_NE(r.detail.find("no ndo-xmit"), std::string::npos);
-    EXPECT_NE(r.detail.find("xdpkit veth prepare veth0"), std::string::npos);
+    EXPECT_NE(r.detail.find("attach pass PEER"), std::string::npos);
 }
 
 TEST(DeviceChecks, PreparedVethReceivesRedirectsButWarnsItIsDynamic) {

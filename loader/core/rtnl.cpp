@@ -1,0 +1,126 @@
+#include "rtnl.h"
+
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <netlink/addr.h>
+#include <netlink/cache.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/neighbour.h>
+
+#include <cstring>
+#include <memory>
+
+#include "interface.h"
+
+namespace xdpkit {
+namespace {
+
+struct NlCacheFree {
+    void operator()(nl_cache* c) const { nl_cache_free(c); }
+};
+using NlCache = std::unique_ptr<nl_cache, NlCacheFree>;
+
+struct NlAddrPut {
+    void operator()(nl_addr* a) const { nl_addr_put(a); }
+};
+
+struct NeighPut {
+    void operator()(rtnl_neigh* n) const { rtnl_neigh_put(n); }
+};
+
+// An nl_addr's bytes as a MAC, when it is one.
+bool to_mac(nl_addr* a, MacAddress& out) {
+    if (!a || nl_addr_get_len(a) != out.size()) return false;
+    std::memcpy(out.data(), nl_addr_get_binary_addr(a), out.size());
+    return true;
+}
+
+}  // namespace
+
+Result<NlSock> connect_route() {
+    NlSock sock(nl_socket_alloc());
+    if (!sock) return make_error(ENOMEM, "cannot allocate a netlink socket");
+    if (int e = nl_connect(sock.get(), NETLINK_ROUTE); e < 0)
+        return make_error(EIO, "cannot open a route netlink socket: {}", nl_geterror(e));
+    return sock;
+}
+
+Result<RtnlLink> get_link(nl_sock* sock, int ifindex, const char* name) {
+    rtnl_link* link = nullptr;
+    if (int e = rtnl_link_get_kernel(sock, ifindex, name, &link); e < 0)
+        return make_error(ENODEV, "cannot read link {}: {}", name ? name : std::to_string(ifindex),
+                          nl_geterror(e));
+    return RtnlLink(link);
+}
+
+Result<std::string> link_kind(int ifindex) {
+    auto sock = connect_route();
+    if (!sock) return sock.error();
+    auto link = get_link(sock->get(), ifindex, nullptr);
+    if (!link) return link.error();
+    const char* kind = rtnl_link_get_type(link->get());
+    return std::string(kind ? kind : "");
+}
+
+Result<MacAddress> link_mac(int ifindex) {
+    auto sock = connect_route();
+    if (!sock) return sock.error();
+    auto link = get_link(sock->get(), ifindex, nullptr);
+    if (!link) return link.error();
+    MacAddress mac{};
+    if (!to_mac(rtnl_link_get_addr(link->get()), mac))
+        return make_error(EINVAL, "{} has no Ethernet address", interface_name(ifindex));
+    return mac;
+}
+
+Result<uint32_t> link_mtu(int ifindex) {
+    auto sock = connect_route();
+    if (!sock) return sock.error();
+    auto link = get_link(sock->get(), ifindex, nullptr);
+    if (!link) return link.error();
+    return rtnl_link_get_mtu(link->get());
+}
+
+Result<IpAddress> link_address(int ifindex, int family) {
+    auto sock = connect_route();
+    if (!sock) return sock.error();
+    nl_cache* raw = nullptr;
+    if (int e = rtnl_addr_alloc_cache(sock->get(), &raw); e < 0)
+        return make_error(EIO, "cannot read addresses: {}", nl_geterror(e));
+    NlCache cache(raw);
+    for (nl_object* o = nl_cache_get_first(cache.get()); o; o = nl_cache_get_next(o)) {
+        auto* a = reinterpret_cast<rtnl_addr*>(o);
+        if (rtnl_addr_get_ifindex(a) != ifindex || rtnl_addr_get_family(a) != family ||
+            rtnl_addr_get_scope(a) != RT_SCOPE_UNIVERSE)
+            continue;
+        nl_addr* local = rtnl_addr_get_local(a);
+        IpAddress out;
+        out.family = family;
+        if (!local || nl_addr_get_len(local) != out.size()) continue;
+        std::memcpy(out.bytes.data(), nl_addr_get_binary_addr(local), out.size());
+        return out;
+    }
+    return make_error(EADDRNOTAVAIL, "{} has no global {} address", interface_name(ifindex),
+                      family == AF_INET6 ? "IPv6" : "IPv4");
+}
+
+Result<MacAddress> neighbour_mac(int ifindex, const IpAddress& addr) {
+    auto sock = connect_route();
+    if (!sock) return sock.error();
+    nl_cache* raw = nullptr;
+    if (int e = rtnl_neigh_alloc_cache(sock->get(), &raw); e < 0)
+        return make_error(EIO, "cannot read the neighbour table: {}", nl_geterror(e));
+    NlCache cache(raw);
+    std::unique_ptr<nl_addr, NlAddrPut> dst(
+        nl_addr_build(addr.family, addr.bytes.data(), addr.size()));
+    std::unique_ptr<rtnl_neigh, NeighPut> n(rtnl_neigh_get(cache.get(), ifindex, dst.get()));
+    MacAddress mac{};
+    if (!n || (rtnl_neigh_get_state(n.get()) & (NUD_INCOMPLETE | NUD_FAILED)) ||
+        !to_mac(rtnl_neigh_get_lladdr(n.get()), mac))
+        return make_error(ENOENT, "no neighbour entry for {} on {}", to_string(addr),
+                          interface_name(ifindex));
+    return mac;
+}
+
+}  // namespace xdpkit

@@ -1,0 +1,25 @@
+// Route netlink (libnl-route) questions about links, addresses and neighbours, asked in the
+// namespace the process is in.
+#pragma once
+
+#include <string>
+
+#include "addresses.h"
+#include "nl_ptr.h"
+#include "result.h"
+
+namespace xdpkit {
+
+Result<NlSock> connect_route();
+// The link by ifindex, or by name when ifindex is 0.
+Result<RtnlLink> get_link(nl_sock* sock, int ifindex, const char* name);
+// "veth", "bridge", ... ("" for a physical device).
+Result<std::string> link_kind(int ifindex);
+Result<MacAddress> link_mac(int ifindex);
+Result<uint32_t> link_mtu(int ifindex);
+// The interface's first global address of this family (AF_INET or AF_INET6).
+Result<IpAddress> link_address(int ifindex, int family);
+// The link-layer address the neighbour table holds for addr on ifindex.
+Result<MacAddress> neighbour_mac(int ifindex, const IpAddress& addr);
+
+}  // namespace xdpkit

@@ -1,0 +1,64 @@
+#include "traffic_plan.h"
+
+#include "rtnl.h"
+
+namespace xdpkit {
+
+Result<TrafficgenJob> plan_traffic(const Interface& iface, const TrafficRequest& req) {
+    if (req.dst.empty()) return make_error(EINVAL, "--dst is required (or replay a --pcap)");
+    FrameSpec spec;
+    auto dst = parse_ip(req.dst);
+    if (!dst) return make_error(EINVAL, "--dst: {}", dst.error().message);
+    spec.dst = *dst;
+    if (req.src.empty()) {
+        auto src = link_address(iface.ifindex, dst->family);
+        if (!src) return make_error(src.error().err, "{}; give --src", src.error().message);
+        spec.src = *src;
+    } else {
+        auto src = parse_ip(req.src);
+        if (!src) return make_error(EINVAL, "--src: {}", src.error().message);
+        if (src->family != dst->family)
+            return make_error(EINVAL, "--src {} and --dst {} are not the same IP version", req.src,
+                              req.dst);
+        spec.src = *src;
+    }
+    auto src_mac = link_mac(iface.ifindex);
+    if (!src_mac) return src_mac.error();
+    spec.src_mac = *src_mac;
+    if (req.dst_mac.empty()) {
+        auto mac = neighbour_mac(iface.ifindex, spec.dst);
+        if (!mac)
+            return make_error(mac.error().err, "{}: ping it once, or give --dst-mac",
+                              mac.error().message);
+        spec.dst_mac = *mac;
+    } else {
+        auto mac = parse_mac(req.dst_mac);
+        if (!mac) return make_error(EINVAL, "--dst-mac: {}", mac.error().message);
+        spec.dst_mac = *mac;
+    }
+    spec.proto = req.proto;
+    spec.spi = req.spi;
+    spec.dst_port = req.dst_port;
+    spec.size = req.size;
+    // The device drops what does not fit its MTU (plus the Ethernet header) without a word.
+    auto mtu = link_mtu(iface.ifindex);
+    if (mtu && req.size > *mtu + 14u)
+        return make_error(EMSGSIZE, "--size {} does not fit {}'s MTU {} (at most {} with the "
+                          "Ethernet header)", req.size, iface.name, *mtu, *mtu + 14);
+    auto frame = build_frame(spec);
+    if (!frame) return make_error(EINVAL, "--size: {}", frame.error().message);
+
+    TrafficgenJob job;
+    job.ifindex = iface.ifindex;
+    job.ifname = iface.name;
+    job.frames = {frame->bytes};
+    job.l4_offset = frame->l4_offset;
+    job.rewrite = req.proto == FrameProto::Esp ? TRAFFICGEN_ESP_SEQ
+                  : req.flows > 1              ? TRAFFICGEN_UDP_FLOWS
+                                               : TRAFFICGEN_AS_IS;
+    job.flows = req.flows;
+    job.base_port = spec.src_port;
+    return job;
+}
+
+}  // namespace xdpkit

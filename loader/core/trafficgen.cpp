@@ -1,0 +1,199 @@
+#include "trafficgen.h"
+
+#include <bpf/bpf.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+#include "hints.h"
+#include "netdev_features.h"
+#include "skel_ptr.h"
+#include "trafficgen.skel.h"
+
+namespace xdpkit {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Live frames are page-pool pages: the frame, the XDP headroom and skb_shared_info share
+// one page, so a frame may be at most this long (net/bpf/test_run.c).
+constexpr size_t kMaxLiveFrame = 3520;
+constexpr uint32_t kMaxBatch = 256;
+// Frames per syscall: large enough that the syscall is noise, small enough (a few ms at
+// line rate) that stop, duration and rate are noticed promptly.
+constexpr uint64_t kChunk = 1u << 16;
+
+}  // namespace
+
+Result<SkelPtr<trafficgen_bpf>> load_trafficgen_program(const TrafficgenJob& job) {
+    SkelPtr<trafficgen_bpf> skel(trafficgen_bpf::open());
+    if (!skel) return make_error(errno, "cannot open the trafficgen program: {}", std::strerror(errno));
+    skel->rodata->rewrite = job.rewrite;
+    skel->rodata->l4_offset = job.l4_offset;
+    skel->rodata->flows = job.flows;
+    skel->rodata->base_port = job.base_port;
+    if (trafficgen_bpf::load(skel.get()) != 0) {
+        const int e = errno;
+        return make_error(e, "cannot load the trafficgen program: {}",
+                          describe_errno(Operation::Load, e));
+    }
+    return skel;
+}
+
+namespace {
+
+Result<void> check_job(const TrafficgenJob& job) {
+    if (job.frames.empty()) return make_error(EINVAL, "nothing to send");
+    for (size_t i = 0; i < job.frames.size(); ++i)
+        if (job.frames[i].size() < 14 || job.frames[i].size() > kMaxLiveFrame)
+            return make_error(EINVAL,
+                              "frame {} is {} bytes; live frames must be 14 to {} bytes (one page "
+                              "with XDP headroom)",
+                              i + 1, job.frames[i].size(), kMaxLiveFrame);
+    if (job.batch == 0 || job.batch > kMaxBatch)
+        return make_error(EINVAL, "--batch {}: expected 1 to {}", job.batch, kMaxBatch);
+    if (job.threads == 0) return make_error(EINVAL, "--threads must be at least 1");
+    if (job.flows == 0 || job.base_port + job.flows - 1 > 65535)
+        return make_error(EINVAL, "--flows {}: source ports {}..{} do not fit in 16 bits",
+                          job.flows, job.base_port, job.base_port + job.flows - 1);
+    return {};
+}
+
+// One generator thread: pinned to its CPU (the kernel runs the program on the calling CPU),
+// blind to SIGINT/SIGTERM (the main thread takes them; a signal inside the kernel's loop
+// would end a chunk at an unknown frame and the count would no longer be exact).
+class Sender {
+public:
+    Sender(const TrafficgenJob& job, int prog_fd, uint64_t quota, uint64_t rate, int cpu,
+           const std::atomic<bool>& stop, std::atomic<uint64_t>& sent)
+        : job_(job), prog_fd_(prog_fd), quota_(quota), rate_(rate), cpu_(cpu), stop_(stop),
+          sent_(sent) {}
+
+    int run(Clock::time_point deadline) {
+        sigset_t block;
+        sigemptyset(&block);
+        sigaddset(&block, SIGINT);
+        sigaddset(&block, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &block, nullptr);
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(cpu_, &set);
+        sched_setaffinity(0, sizeof(set), &set);  // best effort: CPU hotplug may refuse
+
+        const auto start = Clock::now();
+        uint64_t done = 0;
+        size_t next = 0;  // next capture frame
+        const bool replay = job_.frames.size() > 1;
+        while (!stop_.load(std::memory_order_relaxed) && Clock::now() < deadline) {
+            uint64_t n = replay ? 1 : kChunk;
+            if (rate_) n = std::max<uint64_t>(1, std::min<uint64_t>(n, rate_ / 100));
+            if (quota_) n = std::min(n, quota_ - done);
+            if (n == 0) break;
+            if (int e = send(job_.frames[next], n)) return e;
+            next = (next + 1) % job_.frames.size();
+            done += n;
+            sent_.fetch_add(n, std::memory_order_relaxed);
+            if (rate_) pace(start, done);
+        }
+        return 0;
+    }
+
+private:
+    int send(const std::vector<uint8_t>& frame, uint64_t n) {
+        xdp_md ctx{};
+        ctx.ingress_ifindex = static_cast<uint32_t>(job_.ifindex);
+        LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(),
+                    .data_size_in = static_cast<uint32_t>(frame.size()), .ctx_in = &ctx,
+                    .ctx_size_in = sizeof(ctx), .repeat = static_cast<int>(n),
+                    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = job_.batch);
+        return bpf_prog_test_run_opts(prog_fd_, &opts) == 0 ? 0 : errno;
+    }
+
+    // Sleeps until `done` frames are due at rate_.
+    void pace(Clock::time_point start, uint64_t done) const {
+        const auto due = start + std::chrono::duration_cast<Clock::duration>(
+                                     std::chrono::duration<double>(double(done) / double(rate_)));
+        std::this_thread::sleep_until(due);
+    }
+
+    const TrafficgenJob& job_;
+    int prog_fd_;
+    uint64_t quota_, rate_;
+    int cpu_;
+    const std::atomic<bool>& stop_;
+    std::atomic<uint64_t>& sent_;
+};
+
+// The CPUs this process may run on, in order: thread i goes to the i-th (wrapping).
+std::vector<int> usable_cpus() {
+    std::vector<int> cpus;
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) == 0)
+        for (int c = 0; c < CPU_SETSIZE; ++c)
+            if (CPU_ISSET(c, &set)) cpus.push_back(c);
+    if (cpus.empty()) cpus.push_back(0);
+    return cpus;
+}
+
+}  // namespace
+
+Result<TrafficgenProgress> run_trafficgen(const TrafficgenJob& job, double interval,
+                                          const TrafficgenReport& report,
+                                          const std::atomic<bool>& stop) {
+    XDPKIT_TRY(check_job(job));
+    XDPKIT_TRY(require_redirect_target(job.ifindex, job.ifname));
+    auto skel = load_trafficgen_program(job);
+    if (!skel) return skel.error();
+    const int prog_fd = bpf_program__fd((*skel)->progs.xdpkit_trafficgen);
+
+    const auto start = Clock::now();
+    const auto deadline = job.duration > 0
+                              ? start + std::chrono::duration_cast<Clock::duration>(
+                                            std::chrono::duration<double>(job.duration))
+                              : Clock::time_point::max();
+    const std::vector<int> cpus = usable_cpus();
+    std::atomic<uint64_t> sent{0};
+    std::atomic<unsigned> running{job.threads};
+    std::vector<int> errors(job.threads, 0);
+    std::vector<Sender> senders;
+    senders.reserve(job.threads);
+    for (unsigned i = 0; i < job.threads; ++i) {
+        // Split count and rate evenly; the first threads take the remainder.
+        const uint64_t quota = job.count ? job.count / job.threads + (i < job.count % job.threads) : 0;
+        const uint64_t rate = job.rate ? job.rate / job.threads + (i < job.rate % job.threads) : 0;
+        senders.emplace_back(job, prog_fd, quota, rate, cpus[i % cpus.size()], stop, sent);
+    }
+    std::vector<std::thread> threads;
+    for (unsigned i = 0; i < job.threads; ++i)
+        threads.emplace_back([&, i] {
+            errors[i] = senders[i].run(deadline);
+            running.fetch_sub(1);
+        });
+
+    auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
+    auto next_report = start + std::chrono::duration_cast<Clock::duration>(
+                                   std::chrono::duration<double>(interval));
+    while (running.load() > 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        if (report && interval > 0 && Clock::now() >= next_report) {
+            report({sent.load(), elapsed()});
+            next_report += std::chrono::duration_cast<Clock::duration>(
+                std::chrono::duration<double>(interval));
+        }
+    }
+    for (auto& t : threads) t.join();
+    for (int e : errors)
+        if (e)
+            return make_error(e, "sending on {} failed: {}", job.ifname,
+                              e == EINVAL ? "the kernel refused the live-frame run (is the frame "
+                                            "larger than the MTU, or the kernel older than 5.18?)"
+                                          : std::strerror(e));
+    return TrafficgenProgress{sent.load(), elapsed()};
+}
+
+}  // namespace xdpkit
