@@ -50,6 +50,7 @@ void register_probe(CommandTable&, CLI::App&);
 void register_attach(CommandTable&, CLI::App&);
 void register_status(CommandTable&, CLI::App&);
 void register_stats(CommandTable&, CLI::App&);
+void register_trafficgen(CommandTable&, CLI::App&);
 
 // Every command, in the order `xdpkit --help` shows them.
 void register_all_commands(CommandTable&, CLI::App&);

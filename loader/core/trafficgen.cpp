@@ -106,6 +106,7 @@ public:
 private:
     int send(const std::vector<uint8_t>& frame, uint64_t n) {
         xdp_md ctx{};
+        ctx.data_end = static_cast<uint32_t>(frame.size());  // the kernel wants it exact
         ctx.ingress_ifindex = static_cast<uint32_t>(job_.ifindex);
         LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(),
                     .data_size_in = static_cast<uint32_t>(frame.size()), .ctx_in = &ctx,
@@ -190,8 +191,8 @@ Result<TrafficgenProgress> run_trafficgen(const TrafficgenJob& job, double inter
     for (int e : errors)
         if (e)
             return make_error(e, "sending on {} failed: {}", job.ifname,
-                              e == EINVAL ? "the kernel refused the live-frame run (is the frame "
-                                            "larger than the MTU, or the kernel older than 5.18?)"
+                              e == EINVAL ? "the kernel refused the live-frame run (a kernel older "
+                                            "than 5.18 has no live frames)"
                                           : std::strerror(e));
     return TrafficgenProgress{sent.load(), elapsed()};
 }
