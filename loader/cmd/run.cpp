@@ -47,7 +47,7 @@ void print_text(const CaptureRunReport& r) {
     if (!r.out.empty()) fmt::print("\nwrote {} packets to {}\n", r.frames.size(), r.out);
 }
 
-Result<void> run_run(const RunArgs& a, const GlobalOptions& g) {
+Result<void> handle_run(const RunArgs& a, const GlobalOptions& g) {
     auto family = find_family(a.program);
     if (!family) return family.error();
     auto params = parse_param_args(**family, a.params);
@@ -66,7 +66,7 @@ Result<void> run_run(const RunArgs& a, const GlobalOptions& g) {
 void register_run(CommandTable& t, CLI::App& app) {
     auto a = std::make_shared<RunArgs>();
     CLI::App* cmd = t.add(app, "run", "Run every packet of a capture through a program (BPF_PROG_RUN)",
-                          [a](const GlobalOptions& g) { return run_run(*a, g); });
+                          [a](const GlobalOptions& g) { return handle_run(*a, g); });
     cmd->add_option("program", a->program, "Program to run (see 'xdpkit list')")->required();
     cmd->add_option("--pcap", a->pcap, "Capture to read (pcap or pcapng, Ethernet)")->required();
     cmd->add_option("--param", a->params, "Program parameter KEY=VALUE (repeatable)");
