@@ -51,6 +51,7 @@ void register_attach(CommandTable&, CLI::App&);
 void register_status(CommandTable&, CLI::App&);
 void register_stats(CommandTable&, CLI::App&);
 void register_trafficgen(CommandTable&, CLI::App&);
+void register_run(CommandTable&, CLI::App&);
 
 // Every command, in the order `xdpkit --help` shows them.
 void register_all_commands(CommandTable&, CLI::App&);

@@ -9,6 +9,7 @@ void register_all_commands(CommandTable& t, CLI::App& app) {
     register_status(t, app);
     register_stats(t, app);
     register_trafficgen(t, app);
+    register_run(t, app);
 }
 
 }  // namespace xdpkit

@@ -1,10 +1,13 @@
-// Runs a loaded program once over a packet through BPF_PROG_RUN.
+// The progs tests' view of core's BPF_PROG_RUN wrapper (loader/core/prog_run.h): the errno
+// as a plain field, so a table of cases can ASSERT_EQ(r.err, 0) and carry on.
 #pragma once
 
-#include <bpf/bpf.h>
+#include <bpf/bpf.h>  // the tests fill maps with bpf_map_update_elem
 
 #include <cstdint>
 #include <vector>
+
+#include "core/prog_run.h"
 
 namespace xdpkit::test {
 
@@ -15,19 +18,9 @@ struct RunResult {
 };
 
 inline RunResult run_xdp(int prog_fd, const std::vector<uint8_t>& pkt) {
-    RunResult r;
-    r.data_out.resize(pkt.size() + 256);
-    LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt.data(),
-                .data_out = r.data_out.data(), .data_size_in = static_cast<uint32_t>(pkt.size()),
-                .data_size_out = static_cast<uint32_t>(r.data_out.size()), .repeat = 1);
-    if (bpf_prog_test_run_opts(prog_fd, &opts) != 0) {
-        r.err = errno;
-        r.data_out.clear();
-        return r;
-    }
-    r.verdict = opts.retval;
-    r.data_out.resize(opts.data_size_out);
-    return r;
+    auto r = prog_run_xdp(prog_fd, pkt);
+    if (!r) return {r.error().err, 0, {}};
+    return {0, r->verdict, std::move(r->data_out)};
 }
 
 }  // namespace xdpkit::test

@@ -1,0 +1,143 @@
+#include "capture_run.h"
+
+#include <bpf/libbpf.h>
+
+#include "counters.h"
+#include "pcap_file.h"
+#include "program.h"
+#include "prog_run.h"
+
+namespace xdpkit {
+namespace {
+
+ParamValues effective_params(const Family& f, const ParamValues& given) {
+    ParamValues all;
+    for (const auto& spec : f.params) {
+        const auto it = given.find(spec.key);
+        all[spec.key] = it != given.end() ? it->second : spec.default_text;
+    }
+    return all;
+}
+
+Result<CounterRows> read_counter_rows(const LoadedProgram& p, const CounterTable& t) {
+    bpf_map* map = p.map(t.map.c_str());
+    if (!map) return make_error(ENOENT, "program '{}' has no map {}", p.family().name, t.map);
+    auto recs = read_datarecs(bpf_map__fd(map));
+    if (!recs) return recs.error();
+    CounterRows rows{t.map, t.key_title, {}};
+    for (uint32_t i = 0; i < recs->size(); ++i) {
+        const auto& rec = (*recs)[i];
+        if (rec.packets || rec.bytes) rows.rows.push_back({i, t.key_name(i), rec.packets, rec.bytes});
+    }
+    return rows;
+}
+
+// action_counters, when the program counts verdicts (baseline does not), then the family's
+// own tables.
+Result<std::vector<CounterRows>> read_counters(const LoadedProgram& p) {
+    std::vector<CounterTable> tables;
+    if (p.map(XDPKIT_ACTION_COUNTERS_MAP))
+        tables.push_back({XDPKIT_ACTION_COUNTERS_MAP, "verdict", verdict_name});
+    tables.insert(tables.end(), p.family().counters.begin(), p.family().counters.end());
+    std::vector<CounterRows> all;
+    for (const auto& t : tables) {
+        auto rows = read_counter_rows(p, t);
+        if (!rows) return rows.error();
+        all.push_back(std::move(*rows));
+    }
+    return all;
+}
+
+}  // namespace
+
+std::string verdict_name(uint32_t verdict) {
+    return verdict < kXdpActionNames.size() ? kXdpActionNames[verdict] : std::to_string(verdict);
+}
+
+double CaptureRunReport::mean_ns() const {
+    if (frames.empty()) return 0;
+    double sum = 0;
+    for (const auto& f : frames) sum += f.duration_ns;
+    return sum / static_cast<double>(frames.size());
+}
+
+Result<CaptureRunReport> run_capture(const CaptureRunRequest& req) {
+    const Family& f = *req.family;
+    if (f.device_bound)
+        return make_error(EINVAL, "'{}' is a device-bound program: BPF_PROG_RUN cannot run a "
+                                  "device-bound program; attach it to a device instead", f.name);
+    if (req.repeat < 1) return make_error(EINVAL, "--repeat must be at least 1");
+    // The kernel runs every repeat on the same buffer: the frame written would be the one
+    // rewritten N times over, which is never what "as the program left it" means.
+    if (!req.out.empty() && req.repeat > 1)
+        return make_error(EINVAL, "--out with --repeat {} would write each frame as {} runs "
+                                  "left it; time with --repeat, write with --out, separately",
+                          req.repeat, req.repeat);
+
+    auto frames = read_pcap(req.pcap);
+    if (!frames) return frames.error();
+    if (frames->empty())
+        return make_error(EINVAL, "{}: the capture holds no packets; nothing to run", req.pcap);
+
+    auto prog = load_program(f, LoadOptions{req.params, -1, 0});
+    if (!prog) return prog.error();
+
+    CaptureRunReport report{f.name, effective_params(f, req.params), req.pcap, req.out,
+                            req.repeat, {}, {}};
+    std::vector<CapturedFrame> out;
+    for (size_t i = 0; i < frames->size(); ++i) {
+        CapturedFrame& in = (*frames)[i];
+        auto r = prog_run_xdp(prog->prog_fd(), in.data, req.repeat);
+        if (!r) return make_error(r.error().err, "{}: packet {}: {}", req.pcap, i + 1,
+                                  r.error().message);
+        const auto len_in = static_cast<uint32_t>(in.data.size());
+        const auto len_out = static_cast<uint32_t>(r->data_out.size());
+        report.frames.push_back({static_cast<uint32_t>(i + 1), len_in, in.wire_len, len_out,
+                                 r->verdict, r->duration_ns});
+        if (!req.out.empty()) {
+            // A frame the snaplen cut stays marked as cut by as many bytes.
+            in.wire_len = len_out + (in.wire_len - len_in);
+            in.data = std::move(r->data_out);
+            out.push_back(std::move(in));
+        }
+    }
+
+    auto counters = read_counters(*prog);
+    if (!counters) return counters.error();
+    report.counters = std::move(*counters);
+    if (!req.out.empty()) XDPKIT_TRY(write_pcap(req.out, out));
+    return report;
+}
+
+Json to_json(const CaptureRunReport& r) {
+    Json params = Json::object();
+    for (const auto& [k, v] : r.params) params[k] = v;
+    Json frames = Json::array();
+    for (const auto& f : r.frames)
+        frames.push_back({{"index", f.index},
+                          {"len_in", f.len_in},
+                          {"wire_len", f.wire_len},
+                          {"len_out", f.len_out},
+                          {"verdict", verdict_name(f.verdict)},
+                          {"duration_ns", f.duration_ns}});
+    Json counters = Json::object();
+    for (const auto& t : r.counters) {
+        Json rows = Json::array();
+        for (const auto& row : t.rows)
+            rows.push_back({{"index", row.index},
+                            {t.key_title, row.name},
+                            {"packets", row.packets},
+                            {"bytes", row.bytes}});
+        counters[t.map] = rows;
+    }
+    return {{"program", r.program},
+            {"params", params},
+            {"pcap", r.pcap},
+            {"out", r.out.empty() ? Json(nullptr) : Json(r.out)},
+            {"repeat", r.repeat},
+            {"packets", frames},
+            {"mean_ns", r.mean_ns()},
+            {"counters", counters}};
+}
+
+}  // namespace xdpkit

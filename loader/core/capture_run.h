@@ -1,0 +1,64 @@
+// `xdpkit run`'s engine: every frame of a capture through one freshly loaded program with
+// BPF_PROG_RUN, then the program's counters. The CLI and the progs tests both call it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "family.h"
+#include "output.h"
+#include "result.h"
+
+namespace xdpkit {
+
+struct CaptureRunRequest {
+    const Family* family = nullptr;
+    ParamValues params;
+    std::string pcap;
+    std::string out;      // write the frames as the program left them here; empty: don't
+    uint32_t repeat = 1;  // runs per frame (BPF_PROG_RUN's repeat), for timing
+};
+
+struct FrameRun {
+    uint32_t index = 0;     // 1-based, as tcpdump and Wireshark number packets
+    uint32_t len_in = 0;    // bytes run: what the capture holds
+    uint32_t wire_len = 0;  // the capture's original length; > len_in when snaplen cut it
+    uint32_t len_out = 0;
+    uint32_t verdict = 0;      // of the last run
+    uint32_t duration_ns = 0;  // kernel's mean per run
+};
+
+struct CounterRow {
+    uint32_t index = 0;
+    std::string name;
+    uint64_t packets = 0, bytes = 0;
+};
+
+// One counter map after the run, only its non-zero rows.
+struct CounterRows {
+    std::string map;        // "action_counters", "proto_counters"
+    std::string key_title;  // "verdict", "protocol"
+    std::vector<CounterRow> rows;
+};
+
+struct CaptureRunReport {
+    std::string program;
+    ParamValues params;  // every parameter, defaults included
+    std::string pcap, out;
+    uint32_t repeat = 1;
+    std::vector<FrameRun> frames;
+    std::vector<CounterRows> counters;  // action_counters first (if the program has it)
+
+    // Mean of the frames' ns per run, each frame weighing the same.
+    double mean_ns() const;
+};
+
+Result<CaptureRunReport> run_capture(const CaptureRunRequest& req);
+
+// "aborted", "drop", ... for enum xdp_action; the number for anything else a program returns.
+std::string verdict_name(uint32_t verdict);
+
+Json to_json(const CaptureRunReport& r);
+
+}  // namespace xdpkit
