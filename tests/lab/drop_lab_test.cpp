@@ -36,5 +36,22 @@ TEST(DropLab, TxUdpBouncesUdpBackToThePeerAndPassesTheRest) {
     EXPECT_GE(verdict_packets(lab.status(), "pass"), 2u) << "ARP and the pings passed";
 }
 
+// xdp.frags: with a 9000-byte MTU a frame spans several buffers, and drop still attaches
+// natively and counts every byte of it (bpf_xdp_get_buff_len, not data_end - data).
+TEST(DropLab, AttachesNativelyAtMtu9000AndCountsWholeJumboFrames) {
+    Lab lab;
+    for (const auto& [ns, dev] : {std::pair{lab.dut_ns(), "veth0"}, {lab.peer_ns(), "veth1"}})
+        ASSERT_EQ(run_command({"ip", "-n", ns, "link", "set", dev, "mtu", "9000"}).status, 0);
+    auto r = lab.xdpkit({"attach", "drop", "veth0", "--mode", "native", "--param", "action=pass"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    // 8000 bytes of ICMP payload: one 8042-byte frame per echo, never fragmented at IP.
+    ASSERT_EQ(run_command({"ip", "netns", "exec", lab.peer_ns(), "ping", "-q", "-c", "2", "-i",
+                           "0.2", "-W", "1", "-M", "do", "-s", "8000", Lab::kDutIp4})
+                  .status,
+              0);
+    const json pass = lab.status().at("chain").at(0).at("verdicts").at("pass");
+    EXPECT_GE(pass.at("bytes").get<uint64_t>(), 2u * 8042u);
+}
+
 }  // namespace
 }  // namespace xdpkit::test
