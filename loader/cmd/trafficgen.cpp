@@ -13,7 +13,7 @@ namespace xdpkit {
 namespace {
 
 struct TrafficgenArgs {
-    std::string ifname, proto = "udp";
+    std::string ifname, proto = "udp", pcap;
     TrafficRequest req;
     uint64_t count = 0, rate = 0;
     double duration = 0, interval = 1;
@@ -28,7 +28,7 @@ void on_signal(int) { g_stop.store(true); }
 // The rates since the previous report.
 struct RateReporter {
     const std::string& ifname;
-    size_t frame_bytes;
+    double frame_bytes;
     bool json;
     TrafficgenProgress last{};
 
@@ -36,7 +36,7 @@ struct RateReporter {
         const double dt = now.elapsed - last.elapsed;
         if (dt <= 0) return;
         const double pps = double(now.sent - last.sent) / dt;
-        const double bps = pps * double(frame_bytes) * 8;
+        const double bps = pps * frame_bytes * 8;
         if (json)
             print_json({{"interface", ifname}, {"elapsed", now.elapsed}, {"sent", now.sent},
                         {"pps", pps}, {"bps", bps}});
@@ -48,15 +48,26 @@ struct RateReporter {
     }
 };
 
-Result<void> run(const TrafficgenArgs& a, const GlobalOptions& g) {
-    auto iface = find_interface(a.ifname);
-    if (!iface) return iface.error();
+Result<TrafficgenJob> plan_template(const Interface& iface, const TrafficgenArgs& a) {
     TrafficRequest req = a.req;
     if (a.proto == "esp")
         req.proto = FrameProto::Esp;
     else if (a.proto != "udp")
         return make_error(EINVAL, "--proto {}: expected udp or esp", a.proto);
-    auto job = plan_traffic(*iface, req);
+    return plan_traffic(iface, req);
+}
+
+// Bits per second count the bytes of the frames actually sent: a capture's average.
+double mean_frame_bytes(const TrafficgenJob& job) {
+    double sum = 0;
+    for (const auto& f : job.frames) sum += double(f.size());
+    return sum / double(job.frames.size());
+}
+
+Result<void> run(const TrafficgenArgs& a, const GlobalOptions& g) {
+    auto iface = find_interface(a.ifname);
+    if (!iface) return iface.error();
+    auto job = a.pcap.empty() ? plan_template(*iface, a) : plan_replay(*iface, a.pcap);
     if (!job) return job.error();
     job->count = a.count;
     job->duration = a.duration;
@@ -68,17 +79,18 @@ Result<void> run(const TrafficgenArgs& a, const GlobalOptions& g) {
 
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
-    RateReporter reporter{a.ifname, job->frames.front().size(), g.json};
+    const double frame_bytes = mean_frame_bytes(*job);
+    RateReporter reporter{a.ifname, frame_bytes, g.json};
     auto done = run_trafficgen(*job, a.interval, std::ref(reporter), g_stop);
     if (!done) return done.error();
     const double pps = done->elapsed > 0 ? double(done->sent) / done->elapsed : 0;
     if (g.json)
         print_json({{"interface", a.ifname}, {"total", true}, {"elapsed", done->elapsed},
                     {"sent", done->sent}, {"pps", pps},
-                    {"bps", pps * double(job->frames.front().size()) * 8}});
+                    {"bps", pps * frame_bytes * 8}});
     else
         fmt::print("{}: sent {} frames of {} bytes in {:.3f} s ({})\n", a.ifname, done->sent,
-                   job->frames.front().size(), done->elapsed, format_pps(pps));
+                   frame_bytes, done->elapsed, format_pps(pps));
     return {};
 }
 
@@ -90,17 +102,23 @@ void register_trafficgen(CommandTable& t, CLI::App& app) {
                           "Send UDP or ESP frames out of an interface with BPF_PROG_RUN live frames",
                           [a](const GlobalOptions& g) { return run(*a, g); });
     cmd->add_option("iface", a->ifname, "Interface the frames leave through")->required();
-    cmd->add_option("--dst", a->req.dst, "Destination IPv4 or IPv6 address");
-    cmd->add_option("--src", a->req.src, "Source address (default: the interface's)");
-    cmd->add_option("--dst-mac", a->req.dst_mac, "Destination MAC (default: the neighbour entry)");
-    cmd->add_option("--proto", a->proto, "udp or esp")->default_str("udp");
-    cmd->add_option("--spi", a->req.spi, "ESP security parameter index")->default_str("256");
-    cmd->add_option("--port", a->req.dst_port, "UDP destination port")->default_str("9");
-    cmd->add_option("--size", a->req.size, "Frame size in bytes, Ethernet header included, no FCS")
-        ->default_str("64");
-    cmd->add_option("--flows", a->req.flows, "UDP flows (source ports 1024..1024+N-1)")
-        ->default_str("1")
-        ->check(CLI::Range(1u, 64512u));
+    CLI::Option* pcap =
+        cmd->add_option("--pcap", a->pcap, "Replay this capture's frames as they are, in a loop");
+    // What builds the template frame means nothing for a replayed capture.
+    const std::vector<CLI::Option*> template_opts{
+        cmd->add_option("--dst", a->req.dst, "Destination IPv4 or IPv6 address"),
+        cmd->add_option("--src", a->req.src, "Source address (default: the interface's)"),
+        cmd->add_option("--dst-mac", a->req.dst_mac, "Destination MAC (default: the neighbour entry)"),
+        cmd->add_option("--proto", a->proto, "udp or esp")->default_str("udp"),
+        cmd->add_option("--spi", a->req.spi, "ESP security parameter index")->default_str("256"),
+        cmd->add_option("--port", a->req.dst_port, "UDP destination port")->default_str("9"),
+        cmd->add_option("--size", a->req.size, "Frame size in bytes, Ethernet header included, no FCS")
+            ->default_str("64"),
+        cmd->add_option("--flows", a->req.flows, "UDP flows (source ports 1024..1024+N-1)")
+            ->default_str("1")
+            ->check(CLI::Range(1u, 64512u)),
+    };
+    for (CLI::Option* o : template_opts) o->excludes(pcap);
     cmd->add_option("--count", a->count, "Frames to send in all (default: no limit)");
     cmd->add_option("--duration", a->duration, "Seconds to send for (default: no limit)")
         ->check(CLI::NonNegativeNumber);

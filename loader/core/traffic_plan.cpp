@@ -1,8 +1,21 @@
 #include "traffic_plan.h"
 
+#include "pcap_file.h"
 #include "rtnl.h"
 
 namespace xdpkit {
+namespace {
+
+// The device drops what does not fit its MTU (plus the Ethernet header) without a word.
+Result<void> check_fits_mtu(const Interface& iface, size_t size, const std::string& what) {
+    auto mtu = link_mtu(iface.ifindex);
+    if (mtu && size > *mtu + 14u)
+        return make_error(EMSGSIZE, "{} ({} bytes) does not fit {}'s MTU {} (at most {} with the "
+                          "Ethernet header)", what, size, iface.name, *mtu, *mtu + 14);
+    return {};
+}
+
+}  // namespace
 
 Result<TrafficgenJob> plan_traffic(const Interface& iface, const TrafficRequest& req) {
     if (req.dst.empty()) return make_error(EINVAL, "--dst is required (or replay a --pcap)");
@@ -40,11 +53,7 @@ Result<TrafficgenJob> plan_traffic(const Interface& iface, const TrafficRequest&
     spec.spi = req.spi;
     spec.dst_port = req.dst_port;
     spec.size = req.size;
-    // The device drops what does not fit its MTU (plus the Ethernet header) without a word.
-    auto mtu = link_mtu(iface.ifindex);
-    if (mtu && req.size > *mtu + 14u)
-        return make_error(EMSGSIZE, "--size {} does not fit {}'s MTU {} (at most {} with the "
-                          "Ethernet header)", req.size, iface.name, *mtu, *mtu + 14);
+    XDPKIT_TRY(check_fits_mtu(iface, req.size, "--size"));
     auto frame = build_frame(spec);
     if (!frame) return make_error(EINVAL, "--size: {}", frame.error().message);
 
@@ -58,6 +67,26 @@ Result<TrafficgenJob> plan_traffic(const Interface& iface, const TrafficRequest&
                                                : TRAFFICGEN_AS_IS;
     job.flows = req.flows;
     job.base_port = spec.src_port;
+    return job;
+}
+
+Result<TrafficgenJob> plan_replay(const Interface& iface, const std::string& pcap_path) {
+    auto captured = read_pcap(pcap_path);
+    if (!captured) return captured.error();
+    if (captured->empty())
+        return make_error(EINVAL, "{}: the capture holds no packets; nothing to send", pcap_path);
+    TrafficgenJob job;
+    job.ifindex = iface.ifindex;
+    job.ifname = iface.name;
+    for (size_t i = 0; i < captured->size(); ++i) {
+        const CapturedFrame& f = (*captured)[i];
+        if (f.data.size() < f.wire_len)
+            return make_error(EINVAL, "{}: packet {} was cut by the capture's snaplen ({} of {} "
+                              "bytes): replaying it would send a different frame",
+                              pcap_path, i + 1, f.data.size(), f.wire_len);
+        XDPKIT_TRY(check_fits_mtu(iface, f.data.size(), fmt::format("{}: packet {}", pcap_path, i + 1)));
+        job.frames.push_back(f.data);
+    }
     return job;
 }
 

@@ -24,5 +24,7 @@ struct TrafficRequest {
 // The job (frames, rewrite, offsets) for a template frame; count, duration, rate and threads
 // are left for the caller.
 Result<TrafficgenJob> plan_traffic(const Interface& iface, const TrafficRequest& req);
+// The job that replays a capture's frames as they are, in order, round and round.
+Result<TrafficgenJob> plan_replay(const Interface& iface, const std::string& pcap_path);
 
 }  // namespace xdpkit
