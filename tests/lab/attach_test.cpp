@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "lab/lab.h"
+#include "lab/lab_asserts.h"
 
 namespace xdpkit::test {
 namespace {
@@ -16,12 +17,7 @@ uint64_t verdict_packets(const json& stage, const char* verdict) {
 
 class AttachLab : public ::testing::Test {
 protected:
-    void attach_ok(const std::vector<std::string>& args) {
-        std::vector<std::string> a{"attach"};
-        a.insert(a.end(), args.begin(), args.end());
-        const auto r = lab.xdpkit(a);
-        ASSERT_EQ(r.status, 0) << r.err;
-    }
+    void attach_ok(const std::vector<std::string>& args) { test::attach_ok(lab, args); }
     Lab lab;
 };
 

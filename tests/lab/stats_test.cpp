@@ -14,6 +14,7 @@
 #include "baseline.skel.h"
 #include "core/netns.h"
 #include "lab/lab.h"
+#include "lab/lab_asserts.h"
 
 namespace xdpkit::test {
 namespace {
@@ -27,21 +28,9 @@ std::vector<json> json_lines(const std::string& out) {
     return lines;
 }
 
-void expect_one_error_line(const CommandResult& r) {
-    EXPECT_TRUE(r.out.empty()) << r.out;
-    ASSERT_FALSE(r.err.empty());
-    EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "one line: " << r.err;
-    EXPECT_EQ(r.err.rfind("xdpkit: ", 0), 0u) << r.err;
-}
-
 class StatsLab : public ::testing::Test {
 protected:
-    void attach_ok(const std::vector<std::string>& args) {
-        std::vector<std::string> a{"attach"};
-        a.insert(a.end(), args.begin(), args.end());
-        const auto r = lab.xdpkit(a);
-        ASSERT_EQ(r.status, 0) << r.err;
-    }
+    void attach_ok(const std::vector<std::string>& args) { test::attach_ok(lab, args); }
     uint64_t status_pass_packets() {
         return lab.status().at("chain").at(0).at("verdicts").at("pass").at("packets");
     }

@@ -9,6 +9,7 @@
 
 #include "core/pcap_file.h"
 #include "lab/lab.h"
+#include "lab/lab_asserts.h"
 #include "support/packet.h"
 
 namespace xdpkit::test {
@@ -62,7 +63,7 @@ TEST_F(TrafficgenLab, RefusesAVethWhosePeerWouldDropTheFrames) {
     const auto r = lab.xdpkit({"trafficgen", "veth0", "--dst", Lab::kPeerIp4, "--count", "10"});
     EXPECT_EQ(r.status, 1);
     EXPECT_NE(r.err.find("no ndo-xmit"), std::string::npos) << r.err;
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line: " << r.err;
+    expect_one_error_line(r);
 }
 
 TEST_F(TrafficgenLab, BadInputIsOneLineAndSendsNothing) {
@@ -78,7 +79,7 @@ TEST_F(TrafficgenLab, BadInputIsOneLineAndSendsNothing) {
          }) {
         const auto r = lab.xdpkit(args);
         EXPECT_EQ(r.status, 1) << args.back() << ": " << r.err;
-        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+        expect_one_error_line(r);
     }
     EXPECT_EQ(peer_dropped(lab), 0u);
 }

@@ -1,0 +1,29 @@
+// Assertions the lab tests share: a command that must succeed, an error that must be one line.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "lab/lab.h"
+
+namespace xdpkit::test {
+
+// `xdpkit -n <dut> attach args...` must succeed.
+inline void attach_ok(const Lab& lab, const std::vector<std::string>& args) {
+    std::vector<std::string> a{"attach"};
+    a.insert(a.end(), args.begin(), args.end());
+    const auto r = lab.xdpkit(a);
+    ASSERT_EQ(r.status, 0) << r.err;
+}
+
+// Nothing on stdout, and one "xdpkit: ..." line on stderr.
+inline void expect_one_error_line(const CommandResult& r) {
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    ASSERT_FALSE(r.err.empty());
+    EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "one line: " << r.err;
+    EXPECT_EQ(r.err.rfind("xdpkit: ", 0), 0u) << r.err;
+}
+
+}  // namespace xdpkit::test
