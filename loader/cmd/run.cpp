@@ -3,6 +3,7 @@
 
 #include "command.h"
 #include "core/capture_run.h"
+#include "core/counters.h"
 #include "families.h"
 
 namespace xdpkit {

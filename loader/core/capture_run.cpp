@@ -50,10 +50,6 @@ Result<std::vector<CounterRows>> read_counters(const LoadedProgram& p) {
 
 }  // namespace
 
-std::string verdict_name(uint32_t verdict) {
-    return verdict < kXdpActionNames.size() ? kXdpActionNames[verdict] : std::to_string(verdict);
-}
-
 double CaptureRunReport::mean_ns() const {
     if (frames.empty()) return 0;
     double sum = 0;

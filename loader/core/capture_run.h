@@ -56,9 +56,6 @@ struct CaptureRunReport {
 
 Result<CaptureRunReport> run_capture(const CaptureRunRequest& req);
 
-// "aborted", "drop", ... for enum xdp_action; the number for anything else a program returns.
-std::string verdict_name(uint32_t verdict);
-
 Json to_json(const CaptureRunReport& r);
 
 }  // namespace xdpkit

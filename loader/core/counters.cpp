@@ -67,6 +67,10 @@ Result<std::vector<xdpkit_datarec>> read_pinned_datarecs(const std::string& path
     return with_pinned_map(path, read_datarecs);
 }
 
+std::string verdict_name(uint32_t verdict) {
+    return verdict < kXdpActionNames.size() ? kXdpActionNames[verdict] : std::to_string(verdict);
+}
+
 Json action_counters_json(const std::vector<xdpkit_datarec>& recs) {
     Json j = Json::object();
     for (size_t i = 0; i < recs.size() && i < kXdpActionNames.size(); ++i)

@@ -30,6 +30,9 @@ xdpkit_datarec sum_over_cpus(const std::vector<xdpkit_datarec>& percpu);
 constexpr std::array<const char*, XDPKIT_ACTION_SLOTS> kXdpActionNames = {
     "aborted", "drop", "pass", "tx", "redirect"};
 
+// "drop" for XDP_DROP; the number for a value enum xdp_action does not have.
+std::string verdict_name(uint32_t verdict);
+
 // {"drop": {"packets": .., "bytes": ..}, ...} for a per-verdict counter array.
 Json action_counters_json(const std::vector<xdpkit_datarec>& recs);
 

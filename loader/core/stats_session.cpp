@@ -59,10 +59,6 @@ Result<ChainState> attached_chain(const Interface& iface) {
                       iface.name, info ? info->name : "?", state->prog_id, state->mode);
 }
 
-std::string verdict_name(uint32_t action) {
-    return action < kXdpActionNames.size() ? kXdpActionNames[action] : std::to_string(action);
-}
-
 Result<CounterTableSample> read_table(const std::string& stage_dir, const std::string& map,
                                       const std::string& key_title,
                                       const std::function<std::string(uint32_t)>& key_name) {

@@ -5,6 +5,7 @@
 
 #include "cmd/families.h"
 #include "core/capture_run.h"
+#include "core/counters.h"
 #include "core/pcap_file.h"
 #include "support/packet.h"
 #include "support/temp_dir.h"
