@@ -6,13 +6,14 @@ cd "$(dirname "$0")/.."
 
 bash scripts/build.sh || exit 1
 
-# A lab left by a killed earlier run would only get in the way. Ours are named xkt<pid>-*,
+# A lab left by a killed earlier run would only get in the way. Ours are named xkt<pid>-*
+# (tests) and xkb<pid>-* (bench),
 # with their pins under /sys/fs/bpf/xdpkit/<netns>; a lab whose test process still runs (a
 # second test run alongside) is left alone.
 labs=$( (ip netns list 2>/dev/null | awk '{print $1}'; ls /sys/fs/bpf/xdpkit 2>/dev/null) |
-  grep -E '^xkt[0-9]+-' | sort -u)
+  grep -E '^xk[tb][0-9]+-' | sort -u)
 for ns in $labs; do
-  pid=${ns#xkt}; pid=${pid%%-*}
+  pid=${ns#xk?}; pid=${pid%%-*}
   [ -d "/proc/$pid" ] && continue
   ip netns del "$ns" 2>/dev/null || true
   rm -rf "/sys/fs/bpf/xdpkit/$ns" 2>/dev/null || true

@@ -14,14 +14,9 @@ namespace {
 constexpr const char* kNetnsRunDir = "/run/netns";
 
 Result<void> setns_to(const std::string& name) {
-    const std::string path = std::string(kNetnsRunDir) + "/" + name;
-    Fd ns(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!ns.valid()) {
-        if (errno == ENOENT)
-            return make_error(ENOENT, "network namespace '{}' does not exist (see 'ip netns list')", name);
-        return make_error(errno, "cannot open network namespace '{}': {}", name, std::strerror(errno));
-    }
-    if (::setns(ns.get(), CLONE_NEWNET) != 0) {
+    auto ns = open_netns(name);
+    if (!ns) return ns.error();
+    if (::setns(ns->get(), CLONE_NEWNET) != 0) {
         const int e = errno;
         return make_error(e, "cannot enter network namespace '{}': {}{}", name, std::strerror(e),
                           e == EPERM ? " (needs CAP_SYS_ADMIN: run as root)" : "");
@@ -34,6 +29,17 @@ bool same_inode(const struct stat& a, const struct stat& b) {
 }
 
 }  // namespace
+
+Result<Fd> open_netns(const std::string& name) {
+    const std::string path = std::string(kNetnsRunDir) + "/" + name;
+    Fd ns(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!ns.valid()) {
+        if (errno == ENOENT)
+            return make_error(ENOENT, "network namespace '{}' does not exist (see 'ip netns list')", name);
+        return make_error(errno, "cannot open network namespace '{}': {}", name, std::strerror(errno));
+    }
+    return ns;
+}
 
 Result<NetnsGuard> NetnsGuard::enter(const std::string& name) {
     NetnsGuard g;

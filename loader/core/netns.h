@@ -9,6 +9,9 @@
 
 namespace xdpkit {
 
+// A handle on /run/netns/NAME (for setns, or to move a link there).
+Result<Fd> open_netns(const std::string& name);
+
 // Switches this thread into a named namespace (/run/netns/NAME) and back on destruction.
 class NetnsGuard {
 public:

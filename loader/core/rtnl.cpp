@@ -1,7 +1,9 @@
 #include "rtnl.h"
 
 #include <linux/neighbour.h>
+#include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <netlink/addr.h>
 #include <netlink/cache.h>
 #include <netlink/route/addr.h>
@@ -23,6 +25,10 @@ using NlCache = std::unique_ptr<nl_cache, NlCacheFree>;
 
 struct NlAddrPut {
     void operator()(nl_addr* a) const { nl_addr_put(a); }
+};
+
+struct RtnlAddrPut {
+    void operator()(rtnl_addr* a) const { rtnl_addr_put(a); }
 };
 
 struct NeighPut {
@@ -103,6 +109,35 @@ Result<IpAddress> link_address(int ifindex, int family) {
     }
     return make_error(EADDRNOTAVAIL, "{} has no global {} address", interface_name(ifindex),
                       family == AF_INET6 ? "IPv6" : "IPv4");
+}
+
+Result<void> set_link_up(int ifindex) {
+    auto sock = connect_route();
+    if (!sock) return sock.error();
+    auto link = get_link(sock->get(), ifindex, nullptr);
+    if (!link) return link.error();
+    RtnlLink change(rtnl_link_alloc());
+    rtnl_link_set_flags(change.get(), IFF_UP);
+    if (int e = rtnl_link_change(sock->get(), link->get(), change.get(), 0); e < 0)
+        return make_error(EIO, "cannot set {} up: {}", interface_name(ifindex), nl_geterror(e));
+    return {};
+}
+
+Result<void> add_address(int ifindex, const IpAddress& addr, int prefix_len) {
+    auto sock = connect_route();
+    if (!sock) return sock.error();
+    std::unique_ptr<rtnl_addr, RtnlAddrPut> a(rtnl_addr_alloc());
+    std::unique_ptr<nl_addr, NlAddrPut> local(
+        nl_addr_build(addr.family, addr.bytes.data(), addr.size()));
+    if (!a || !local) return make_error(ENOMEM, "cannot allocate an address");
+    nl_addr_set_prefixlen(local.get(), prefix_len);
+    rtnl_addr_set_ifindex(a.get(), ifindex);
+    rtnl_addr_set_local(a.get(), local.get());
+    if (addr.family == AF_INET6) rtnl_addr_set_flags(a.get(), IFA_F_NODAD);
+    if (int e = rtnl_addr_add(sock->get(), a.get(), 0); e < 0)
+        return make_error(EIO, "cannot add {}/{} to {}: {}", to_string(addr), prefix_len,
+                          interface_name(ifindex), nl_geterror(e));
+    return {};
 }
 
 Result<MacAddress> neighbour_mac(int ifindex, const IpAddress& addr) {

@@ -19,6 +19,11 @@ Result<MacAddress> link_mac(int ifindex);
 Result<uint32_t> link_mtu(int ifindex);
 // The interface's first global address of this family (AF_INET or AF_INET6).
 Result<IpAddress> link_address(int ifindex, int family);
+// Sets the link administratively up.
+Result<void> set_link_up(int ifindex);
+// Adds addr/prefix_len to the link (IPv6 without duplicate address detection: a lab address
+// is usable at once).
+Result<void> add_address(int ifindex, const IpAddress& addr, int prefix_len);
 // The link-layer address the neighbour table holds for addr on ifindex.
 Result<MacAddress> neighbour_mac(int ifindex, const IpAddress& addr);
 

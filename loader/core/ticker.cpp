@@ -24,6 +24,8 @@ Ticker::Ticker(double interval_seconds)
 
 Ticker::~Ticker() { ::sigprocmask(SIG_SETMASK, &old_mask_, nullptr); }
 
+void Ticker::restart() { next_ns_ = monotonic_ns() + interval_ns_; }
+
 bool Ticker::wait() {
     for (;;) {
         const long long now = monotonic_ns();

@@ -17,6 +17,9 @@ public:
     Ticker(const Ticker&) = delete;
     Ticker& operator=(const Ticker&) = delete;
 
+    // Starts the intervals afresh from now (after setup that took a while).
+    void restart();
+
     // Waits for the next tick: true then, false when SIGINT or SIGTERM came first.
     bool wait();
 

@@ -1,0 +1,59 @@
+#include "bench_lab.h"
+
+#include "addresses.h"
+#include "bpffs.h"
+#include "interface.h"
+#include "named_netns.h"
+#include "netns.h"
+#include "rtnl.h"
+#include "veth.h"
+
+namespace xdpkit {
+namespace {
+
+// Inside ns: lo up (some kernels paths look for it), and ifname's address if one is given.
+Result<void> configure(const std::string& ns, const std::string& ifname, const char* address,
+                       int prefix_len) {
+    auto inside = NetnsGuard::enter(ns);
+    if (!inside) return inside.error();
+    auto lo = find_interface("lo");
+    if (!lo) return lo.error();
+    XDPKIT_TRY(set_link_up(lo->ifindex));
+    if (!address) return {};
+    auto iface = find_interface(ifname);
+    if (!iface) return iface.error();
+    auto ip = parse_ip(address);
+    if (!ip) return ip.error();
+    return add_address(iface->ifindex, *ip, prefix_len);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<BenchLab>> BenchLab::create(const std::string& prefix, bool dut_address) {
+    std::unique_ptr<BenchLab> lab(new BenchLab());
+    lab->gen_ns_ = prefix + "-gen";
+    lab->dut_ns_ = prefix + "-dut";
+    XDPKIT_TRY(lab->build(dut_address));  // on failure ~BenchLab removes what was made
+    return lab;
+}
+
+Result<void> BenchLab::build(bool dut_address) {
+    XDPKIT_TRY(create_named_netns(gen_ns_));
+    gen_made_ = true;
+    XDPKIT_TRY(create_named_netns(dut_ns_));
+    dut_made_ = true;
+    XDPKIT_TRY(create_veth(VethSpec{kGenIf, gen_ns_, kDutIf, dut_ns_}));
+    XDPKIT_TRY(configure(gen_ns_, kGenIf, kGenIp4, kPrefixLen));
+    return configure(dut_ns_, kDutIf, dut_address ? kDutIp4 : nullptr, kPrefixLen);
+}
+
+BenchLab::~BenchLab() {
+    for (const auto& [ns, made] : {std::pair{gen_ns_, gen_made_}, std::pair{dut_ns_, dut_made_}}) {
+        if (!made) continue;
+        (void)delete_named_netns(ns);
+        // The namespace's end detaches every program; the pins would stay behind.
+        (void)remove_tree(std::string(kBpffsRoot) + "/xdpkit/" + ns);
+    }
+}
+
+}  // namespace xdpkit

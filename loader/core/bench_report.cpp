@@ -1,0 +1,49 @@
+#include "bench_report.h"
+
+#include <fmt/format.h>
+
+#include "units.h"
+
+namespace xdpkit {
+namespace {
+
+constexpr double kMega = 1e6;
+
+Json spread_json(const Spread& s) {
+    return {{"median", s.median / kMega}, {"min", s.min / kMega}, {"max", s.max / kMega}};
+}
+
+std::string spread_text(const Spread& s) {
+    return fmt::format("{} median (min {}, max {})", format_pps(s.median), format_pps(s.min),
+                       format_pps(s.max));
+}
+
+}  // namespace
+
+Json to_json(const BenchReport& r) {
+    return {{"scenario", r.scenario},
+            {"size", r.size},
+            {"threads", r.threads},
+            {"measured_seconds", r.measured_seconds},
+            {"sent_mpps", r.sent_pps / kMega},
+            {"received_mpps", spread_json(r.received_pps)},
+            {"returned_mpps", r.returned_pps ? spread_json(*r.returned_pps) : Json(nullptr)},
+            {"cpu_busy_percent", r.cpu_busy_percent},
+            {"interrupted", r.interrupted}};
+}
+
+std::string format_bench(const BenchReport& r) {
+    std::string out = fmt::format("bench {}: {}-byte frames, {} generator thread{}, {:.1f} s measured{}\n",
+                                  r.scenario, r.size, r.threads, r.threads == 1 ? "" : "s",
+                                  r.measured_seconds, r.interrupted ? " (interrupted)" : "");
+    out += fmt::format("  sent      {}\n", format_pps(r.sent_pps));
+    out += fmt::format("  received  {}\n", spread_text(r.received_pps));
+    if (r.returned_pps) out += fmt::format("  returned  {}\n", spread_text(*r.returned_pps));
+    std::string cpus;
+    for (size_t i = 0; i < r.cpu_busy_percent.size(); ++i)
+        cpus += fmt::format("{}cpu{} {:.0f}%", i ? ", " : "", i, r.cpu_busy_percent[i]);
+    out += fmt::format("  CPU busy  {}\n", cpus);
+    return out;
+}
+
+}  // namespace xdpkit
