@@ -7,6 +7,7 @@ const std::vector<const Family*>& all_families() {
         &pass_family(),
         &drop_family(),
         &baseline_family(),
+        &redirect_family(),
     };
     return all;
 }

@@ -44,7 +44,9 @@ Json family_json(const Family& f) {
         }
         params.push_back(jp);
     }
-    return {{"name", f.name}, {"summary", f.summary}, {"params", params}};
+    Json j{{"name", f.name}, {"summary", f.summary}, {"params", params}};
+    if (!f.set_up_with.empty()) j["set_up_with"] = f.set_up_with;
+    return j;
 }
 
 }  // namespace
@@ -60,6 +62,11 @@ void register_list(CommandTable& t, CLI::App& app) {
               }
               for (const Family* f : all_families()) {
                   fmt::print("{:<10} {}\n", f->name, f->summary);
+                  // Its parameters are set by that command (status shows them), not --param.
+                  if (!f->set_up_with.empty()) {
+                      fmt::print("{:<10}   set up with '{}'\n", "", f->set_up_with);
+                      continue;
+                  }
                   for (const auto& p : f->params)
                       fmt::print("{:<10}   --param {}: {}\n", "", param_text(p), p.help);
               }

@@ -62,6 +62,10 @@ Result<CaptureRunReport> run_capture(const CaptureRunRequest& req) {
     if (f.device_bound)
         return make_error(EINVAL, "'{}' is a device-bound program: BPF_PROG_RUN cannot run a "
                                   "device-bound program; attach it to a device instead", f.name);
+    if (!f.set_up_with.empty())
+        return make_error(EINVAL, "'{}' does nothing useful with empty maps; set it up with "
+                                  "'{}' (the progs tests fill its maps to run it)",
+                          f.name, f.set_up_with);
     if (req.repeat < 1) return make_error(EINVAL, "--repeat must be at least 1");
     // The kernel runs every repeat on the same buffer: the frame written would be the one
     // rewritten N times over, which is never what "as the program left it" means.

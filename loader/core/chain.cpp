@@ -44,6 +44,14 @@ Result<void> pin_stage(const LoadedProgram& p, const std::string& dir) {
     return {};
 }
 
+// Loads a stage for the chain map chain_fd, slot, and lets the request configure it.
+Result<LoadedProgram> load_stage(const AttachRequest& req, int chain_fd, uint32_t slot) {
+    auto stage = load_program(*req.family, {req.params, chain_fd, slot});
+    if (!stage) return stage.error();
+    if (req.configure) XDPKIT_TRY(req.configure(*stage));
+    return stage;
+}
+
 Result<void> set_slot(int chain_fd, uint32_t slot, int prog_fd, const std::string& family) {
     if (bpf_map_update_elem(chain_fd, &slot, &prog_fd, BPF_ANY) != 0) {
         const int e = errno;
@@ -82,7 +90,7 @@ Result<AttachResult> attach_new(const AttachRequest& req, const Interface& iface
                                 const std::string& dir) {
     auto root = load_chain_root();
     if (!root) return root.error();
-    auto stage = load_program(*req.family, {req.params, chain_fd_of(*root), 0});
+    auto stage = load_stage(req, chain_fd_of(*root), 0);
     if (!stage) return stage.error();
     XDPKIT_TRY(set_slot(chain_fd_of(*root), 0, stage->prog_fd(), req.family->name));
 
@@ -117,7 +125,7 @@ Result<AttachResult> attach_new(const AttachRequest& req, const Interface& iface
 // atomic, so every packet sees either the old or the new program.
 Result<AttachResult> replace_stage(const AttachRequest& req, const Interface& iface,
                                    ChainState& c, const StagePin& old, const XdpState& s) {
-    auto stage = load_program(*req.family, {req.params, c.chain.get(), old.slot});
+    auto stage = load_stage(req, c.chain.get(), old.slot);
     if (!stage) return stage.error();
     // bpffs refuses '.' in names; '@' cannot occur in a family name.
     const std::string staging = old.dir + "@new";
@@ -149,7 +157,7 @@ Result<AttachResult> append_stage(const AttachRequest& req, const Interface& ifa
     if (slot >= XDPKIT_CHAIN_MAX_STAGES)
         return make_error(ENOSPC, "{}: the chain is full ({} stages); detach one first",
                           iface.name, XDPKIT_CHAIN_MAX_STAGES);
-    auto stage = load_program(*req.family, {req.params, c.chain.get(), slot});
+    auto stage = load_stage(req, c.chain.get(), slot);
     if (!stage) return stage.error();
     const std::string dir = c.dir + "/" + req.family->name;
     auto pinned = pin_stage(*stage, dir);
@@ -169,7 +177,7 @@ Result<AttachResult> replace_chain(const AttachRequest& req, const Interface& if
                                    ChainState& c, const XdpState& s) {
     auto root = load_chain_root();
     if (!root) return root.error();
-    auto stage = load_program(*req.family, {req.params, chain_fd_of(*root), 0});
+    auto stage = load_stage(req, chain_fd_of(*root), 0);
     if (!stage) return stage.error();
     XDPKIT_TRY(set_slot(chain_fd_of(*root), 0, stage->prog_fd(), req.family->name));
 
@@ -279,6 +287,9 @@ Result<std::optional<ChainState>> read_chain(const std::string& ifname, int ifin
 Result<AttachResult> attach_program(const AttachRequest& req) {
     if (req.replace && req.append)
         return make_error(EINVAL, "--replace and --chain exclude each other");
+    if (!req.family->set_up_with.empty() && !req.configure)
+        return make_error(EINVAL, "'{}' needs its maps filled before it is attached: use '{}'",
+                          req.family->name, req.family->set_up_with);
     XDPKIT_TRY(ensure_bpffs());
     auto view = look_at(req.ifname);
     if (!view) return view.error();

@@ -9,6 +9,7 @@
 //               status can show the parameters it was loaded with)
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +21,8 @@
 
 namespace xdpkit {
 
+class LoadedProgram;
+
 struct AttachRequest {
     const Family* family = nullptr;
     std::string ifname;
@@ -27,6 +30,9 @@ struct AttachRequest {
     bool replace = false;  // swap: the same family's stage, or the whole chain
     bool append = false;   // add to an existing chain (--chain)
     ParamValues params;
+    // Runs on the freshly loaded stage before it is put where frames reach it: fills maps a
+    // family cannot work without (Family::set_up_with). An error leaves everything as it was.
+    std::function<Result<void>(const LoadedProgram&)> configure = {};
 };
 
 struct AttachResult {
@@ -59,7 +65,6 @@ struct DetachResult {
 Result<DetachResult> detach_program(const DetachRequest& req);
 
 // A fresh chain root with its own empty prog array (tests build chains by hand with it).
-class LoadedProgram;
 Result<LoadedProgram> load_chain_root();
 
 // The chain as found through its pins, checked against what the kernel says is attached.

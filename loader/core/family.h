@@ -78,6 +78,9 @@ struct Family {
     // Loaded bound to one netdev (RX metadata kfuncs need it): BPF_PROG_RUN cannot run
     // such a program, so `xdpkit run` refuses it by name.
     bool device_bound = false;
+    // Set for a family whose maps must be filled before it sees a frame (redirect): the
+    // command that does it. Plain `attach` and `run` refuse the family and name it.
+    std::string set_up_with = {};
 };
 
 // Builds Family::open for a bpftool skeleton type (the C++ statics bpftool generates).
