@@ -30,14 +30,14 @@ std::string xdpkit_binary() {
     return p;
 }
 
-std::string unique_prefix() {
+}  // namespace
+
+std::string unique_lab_prefix() {
     static std::atomic<int> n{0};
     // Short: the peer namespace adds "-peer"; per process and per lab, so parallel runs and
     // several labs in one run never collide.
     return "xkt" + std::to_string(::getpid()) + "-" + std::to_string(n++);
 }
-
-}  // namespace
 
 CommandResult run_command(const std::vector<std::string>& argv) {
     // Both streams go to files: no pipe can fill up while we wait.
@@ -69,7 +69,7 @@ CommandResult run_command(const std::vector<std::string>& argv) {
     return r;
 }
 
-void Lab::ip(const std::vector<std::string>& args) const {
+void ip_or_throw(const std::vector<std::string>& args) {
     std::vector<std::string> argv{"ip"};
     argv.insert(argv.end(), args.begin(), args.end());
     const auto r = run_command(argv);
@@ -81,23 +81,23 @@ void Lab::ip(const std::vector<std::string>& args) const {
 }
 
 Lab::Lab() {
-    const std::string prefix = unique_prefix();
+    const std::string prefix = unique_lab_prefix();
     dut_ns_ = prefix;
     peer_ns_ = prefix + "-peer";
     try {
-        ip({"netns", "add", dut_ns_});
-        ip({"netns", "add", peer_ns_});
+        ip_or_throw({"netns", "add", dut_ns_});
+        ip_or_throw({"netns", "add", peer_ns_});
         // Created inside the DUT namespace with the peer end moved straight into the other:
         // the root namespace never holds either end.
-        ip({"-n", dut_ns_, "link", "add", "veth0", "type", "veth", "peer", "name", "veth1",
+        ip_or_throw({"-n", dut_ns_, "link", "add", "veth0", "type", "veth", "peer", "name", "veth1",
             "netns", peer_ns_});
-        ip({"-n", dut_ns_, "addr", "add", std::string(kDutIp4) + "/24", "dev", "veth0"});
-        ip({"-n", peer_ns_, "addr", "add", std::string(kPeerIp4) + "/24", "dev", "veth1"});
-        ip({"-n", dut_ns_, "addr", "add", std::string(kDutIp6) + "/64", "dev", "veth0", "nodad"});
-        ip({"-n", peer_ns_, "addr", "add", std::string(kPeerIp6) + "/64", "dev", "veth1", "nodad"});
+        ip_or_throw({"-n", dut_ns_, "addr", "add", std::string(kDutIp4) + "/24", "dev", "veth0"});
+        ip_or_throw({"-n", peer_ns_, "addr", "add", std::string(kPeerIp4) + "/24", "dev", "veth1"});
+        ip_or_throw({"-n", dut_ns_, "addr", "add", std::string(kDutIp6) + "/64", "dev", "veth0", "nodad"});
+        ip_or_throw({"-n", peer_ns_, "addr", "add", std::string(kPeerIp6) + "/64", "dev", "veth1", "nodad"});
         for (const auto& [ns, dev] : {std::pair{dut_ns_, "veth0"}, std::pair{peer_ns_, "veth1"}}) {
-            ip({"-n", ns, "link", "set", "lo", "up"});
-            ip({"-n", ns, "link", "set", dev, "up"});
+            ip_or_throw({"-n", ns, "link", "set", "lo", "up"});
+            ip_or_throw({"-n", ns, "link", "set", dev, "up"});
         }
     } catch (...) {
         this->~Lab();
@@ -105,25 +105,29 @@ Lab::Lab() {
     }
 }
 
+void remove_lab_netns(const std::string& ns) {
+    if (ns.empty()) return;
+    (void)run_command({"ip", "netns", "del", ns});
+    // Deleting the namespace detaches everything; the pins would stay behind.
+    (void)remove_tree(std::string(kBpffsRoot) + "/xdpkit/" + ns);
+}
+
 Lab::~Lab() {
-    for (const auto& ns : {dut_ns_, peer_ns_}) {
-        if (ns.empty()) continue;
-        (void)run_command({"ip", "netns", "del", ns});
-        // Deleting the namespace detaches everything; the pins would stay behind.
-        (void)remove_tree(std::string(kBpffsRoot) + "/xdpkit/" + ns);
-    }
+    for (const auto& ns : {dut_ns_, peer_ns_}) remove_lab_netns(ns);
+}
+
+CommandResult xdpkit_in(const std::string& ns, const std::vector<std::string>& args) {
+    std::vector<std::string> argv{xdpkit_binary(), "-n", ns};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv);
 }
 
 CommandResult Lab::xdpkit(const std::vector<std::string>& args) const {
-    std::vector<std::string> argv{xdpkit_binary(), "-n", dut_ns_};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run_command(argv);
+    return xdpkit_in(dut_ns_, args);
 }
 
 CommandResult Lab::peer_xdpkit(const std::vector<std::string>& args) const {
-    std::vector<std::string> argv{xdpkit_binary(), "-n", peer_ns_};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run_command(argv);
+    return xdpkit_in(peer_ns_, args);
 }
 
 nlohmann::json Lab::status(bool peer) const {

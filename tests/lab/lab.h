@@ -18,6 +18,16 @@ struct CommandResult {
 // Runs argv (no shell) and captures both streams.
 CommandResult run_command(const std::vector<std::string>& argv);
 
+// "xkt<pid>-<n>": a prefix no other lab of this or another test process uses. scripts/test.sh
+// removes namespaces named so whose process is gone.
+std::string unique_lab_prefix();
+// `ip args...`; throws std::runtime_error with ip's message when it fails (lab setup).
+void ip_or_throw(const std::vector<std::string>& args);
+// `xdpkit -n ns args...`
+CommandResult xdpkit_in(const std::string& ns, const std::vector<std::string>& args);
+// Deletes the namespace and the pins xdpkit left for it.
+void remove_lab_netns(const std::string& ns);
+
 class Lab {
 public:
     static constexpr const char* kDutIp4 = "198.18.0.1";
@@ -46,7 +56,6 @@ public:
     bool ping6(int count = 2) const;
 
 private:
-    void ip(const std::vector<std::string>& args) const;
     std::string dut_ns_, peer_ns_;
 };
 
