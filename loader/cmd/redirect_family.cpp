@@ -3,6 +3,7 @@
 #include <xdpkit/redirect.h>
 
 #include "core/counters.h"
+#include "core/redirect.h"
 #include "redirect.skel.h"
 #include "families.h"
 
@@ -59,7 +60,8 @@ const Family& redirect_family() {
          CounterTable{REDIRECT_CPUMAP_VERDICTS_MAP, "cpumap verdict", verdict_name},
          CounterTable{REDIRECT_ERRORS_MAP, "error", redirect_error_name}},
         false,
-        "xdpkit redirect IFACE --to IFACE2 ..."};
+        "xdpkit redirect IFACE --to IFACE2 ...",
+        redirect_map_state};
     return f;
 }
 

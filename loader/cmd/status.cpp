@@ -21,6 +21,9 @@ void print_text(const InterfaceStatus& s) {
         for (const auto& st : s.stages) {
             std::string params;
             for (const auto& [k, v] : st.params) params += fmt::format(" {}={}", k, v);
+            std::string state;
+            for (const auto& [k, v] : st.state) state += fmt::format(" {}={}", k, v);
+            if (!state.empty()) params += " maps" + state;
             std::string verdicts;
             for (size_t i = 0; i < st.verdicts.size(); ++i)
                 if (st.verdicts[i].packets)

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "result.h"
@@ -81,6 +82,10 @@ struct Family {
     // Set for a family whose maps must be filled before it sees a frame (redirect): the
     // command that does it. Plain `attach` and `run` refuse the family and name it.
     std::string set_up_with = {};
+    // What the stage's pinned maps say it does, as key/value pairs for `status` (redirect:
+    // its targets and CPUs, which live in maps, not in .rodata). Gets the stage's pin dir.
+    std::function<std::vector<std::pair<std::string, std::string>>(const std::string&)>
+        map_state = {};
 };
 
 // Builds Family::open for a bpftool skeleton type (the C++ statics bpftool generates).

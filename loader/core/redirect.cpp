@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <optional>
 
 #include "cpu_list.h"
 #include "netdev_features.h"
@@ -28,23 +27,21 @@ Result<redirect_via> parse_via(const std::string& s) {
     return make_error(EINVAL, "--via '{}' is not one of devmap, devmap-hash, cpumap", s);
 }
 
-// The named namespace (/run/netns) that has a device called ifname, if any: only to say
-// where a target is when it is not beside IFACE.
-std::optional<std::string> namespace_holding(const std::string& ifname) {
+// The named namespaces (/run/netns) that have a device called ifname: only to say where a
+// target is when it is not beside IFACE.
+std::vector<std::string> namespaces_holding(const std::string& ifname) {
     const std::string here = current_netns_name();
+    std::vector<std::string> found;
     DIR* d = ::opendir("/run/netns");
-    if (!d) return std::nullopt;
-    std::optional<std::string> found;
+    if (!d) return found;
     while (dirent* e = ::readdir(d)) {
         const std::string ns = e->d_name;
         if (ns == "." || ns == ".." || ns == here) continue;
         auto inside = NetnsGuard::enter(ns);
-        if (inside && ::if_nametoindex(ifname.c_str()) != 0) {
-            found = ns;
-            break;
-        }
+        if (inside && ::if_nametoindex(ifname.c_str()) != 0) found.push_back(ns);
     }
     ::closedir(d);
+    std::sort(found.begin(), found.end());
     return found;
 }
 
@@ -52,12 +49,16 @@ std::optional<std::string> namespace_holding(const std::string& ifname) {
 Result<Interface> resolve_target(const std::string& name, const Interface& ingress) {
     auto iface = find_interface(name);
     if (!iface) {
-        if (auto ns = namespace_holding(name))
+        const auto elsewhere = namespaces_holding(name);
+        if (!elsewhere.empty()) {
+            std::string list;
+            for (const auto& ns : elsewhere) list += (list.empty() ? "'" : ", '") + ns + "'";
             return make_error(EXDEV,
-                              "{} is in network namespace '{}', not in '{}' with {}: "
+                              "{} is not in network namespace '{}' with {} (it is in {}): "
                               "XDP_REDIRECT only reaches devices of the namespace the frame "
-                              "arrived in (redirect into a veth whose peer is in '{}')",
-                              name, *ns, current_netns_name(), ingress.name, *ns);
+                              "arrived in; redirect into a veth whose peer is there instead",
+                              name, current_netns_name(), ingress.name, list);
+        }
         return iface.error();
     }
     XDPKIT_TRY(require_redirect_target(iface->ifindex, iface->name));
@@ -143,7 +144,81 @@ Result<void> add_port(const LoadedProgram& prog, const char* map, uint32_t key,
     return update(prog, map, key, &val, target.name);
 }
 
+// "b1" for an ifindex of this namespace, the number for one that is gone.
+std::string device_text(uint32_t ifindex) {
+    const std::string name = interface_name(static_cast<int>(ifindex));
+    return name.empty() ? "ifindex " + std::to_string(ifindex) : name;
+}
+
+// Every key of a pinned hash-like map, in the kernel's order.
+std::vector<uint32_t> keys_of(int fd) {
+    std::vector<uint32_t> keys;
+    uint32_t key = 0, next = 0;
+    for (const uint32_t* prev = nullptr; bpf_map_get_next_key(fd, prev, &next) == 0; prev = &key) {
+        keys.push_back(next);
+        key = next;
+    }
+    return keys;
+}
+
+std::string join(const std::vector<std::string>& parts) {
+    std::string s;
+    for (const auto& p : parts) s += (s.empty() ? "" : ",") + p;
+    return s;
+}
+
 }  // namespace
+
+std::vector<std::pair<std::string, std::string>> redirect_map_state(const std::string& dir) {
+    std::vector<std::pair<std::string, std::string>> out;
+    auto open = [&](const char* map) { return Fd(bpf_obj_get((dir + "/" + map).c_str())); };
+
+    // A devmap or devmap-hash entry as "b1" (+ "+prog" when it carries the egress program).
+    auto ports = [&](const char* map) {
+        std::vector<std::string> names;
+        Fd fd = open(map);
+        if (!fd.valid()) return names;
+        for (uint32_t key : keys_of(fd.get())) {
+            bpf_devmap_val val{};
+            if (bpf_map_lookup_elem(fd.get(), &key, &val) == 0 && val.ifindex)
+                names.push_back(device_text(val.ifindex));
+        }
+        return names;
+    };
+    if (auto to = ports(REDIRECT_TX_PORT_MAP); !to.empty()) out.emplace_back("to", join(to));
+    if (auto to = ports(REDIRECT_TX_PORT_HASH_MAP); !to.empty()) out.emplace_back("to", join(to));
+    if (auto all = ports(REDIRECT_BROADCAST_MAP); !all.empty())
+        out.emplace_back("broadcast", join(all));
+
+    if (Fd cpumap = open(REDIRECT_CPU_MAP); cpumap.valid()) {
+        std::vector<uint32_t> cpus;
+        uint32_t qsize = 0;
+        for (uint32_t cpu = 0; cpu < REDIRECT_MAX_CPUS; ++cpu) {
+            bpf_cpumap_val val{};
+            if (bpf_map_lookup_elem(cpumap.get(), &cpu, &val) == 0 && val.qsize) {
+                cpus.push_back(cpu);
+                qsize = val.qsize;
+            }
+        }
+        if (!cpus.empty()) {
+            out.emplace_back("cpus", format_cpu_list(cpus));
+            out.emplace_back("queue-size", std::to_string(qsize));
+        }
+    }
+    if (Fd macs = open(REDIRECT_EGRESS_MACS_MAP); macs.valid()) {
+        std::vector<std::string> rows;
+        for (uint32_t key : keys_of(macs.get())) {
+            redirect_macs m{};
+            if (bpf_map_lookup_elem(macs.get(), &key, &m) != 0) continue;
+            MacAddress src, dst;
+            std::memcpy(src.data(), m.src, src.size());
+            std::memcpy(dst.data(), m.dst, dst.size());
+            rows.push_back(device_text(key) + ":" + to_string(src) + ">" + to_string(dst));
+        }
+        if (!rows.empty()) out.emplace_back("egress-macs", join(rows));
+    }
+    return out;
+}
 
 const char* redirect_via_name(redirect_via via) {
     switch (via) {

@@ -61,4 +61,8 @@ Result<AttachResult> set_up_redirect(const Family& family, const RedirectPlan& p
 
 const char* redirect_via_name(redirect_via via);
 
+// What a pinned redirect stage's maps hold, for `status`: "to" (devmap, devmap-hash),
+// "broadcast", "cpus" with their queue size, "egress-macs". Read in the stage's namespace.
+std::vector<std::pair<std::string, std::string>> redirect_map_state(const std::string& stage_dir);
+
 }  // namespace xdpkit

@@ -63,8 +63,11 @@ Result<InterfaceStatus> interface_status(const Interface& iface, const FamilyLoo
     s.mechanism = "tail-call chain";
     s.link_id = c.link_info.id;
     for (const auto& st : c.stages) {
-        StageStatus out{st.slot, st.family, st.prog_id, st.dir, st.in_chain, {}, {}};
-        if (const Family* f = lookup(st.family)) out.params = read_params(st.dir, *f);
+        StageStatus out{st.slot, st.family, st.prog_id, st.dir, st.in_chain, {}, {}, {}};
+        if (const Family* f = lookup(st.family)) {
+            out.params = read_params(st.dir, *f);
+            if (f->map_state) out.state = f->map_state(st.dir);
+        }
         if (auto v = read_pinned_datarecs(st.dir + "/" XDPKIT_ACTION_COUNTERS_MAP)) out.verdicts = *v;
         s.stages.push_back(std::move(out));
     }
@@ -87,12 +90,15 @@ Json to_json(const InterfaceStatus& s) {
         for (const auto& st : s.stages) {
             Json params = Json::object();
             for (const auto& [k, v] : st.params) params[k] = v;
+            Json state = Json::object();
+            for (const auto& [k, v] : st.state) state[k] = v;
             stages.push_back({{"slot", st.slot},
                               {"program", st.family},
                               {"prog_id", st.prog_id},
                               {"in_chain", st.in_chain},
                               {"pin_dir", st.pin_dir},
                               {"params", params},
+                              {"state", state},
                               {"verdicts", action_counters_json(st.verdicts)}});
         }
         j["chain"] = stages;

@@ -22,6 +22,7 @@ struct StageStatus {
     std::string pin_dir;
     bool in_chain = false;
     std::vector<std::pair<std::string, std::string>> params;  // as loaded, read back from rodata
+    std::vector<std::pair<std::string, std::string>> state;   // from its maps (Family::map_state)
     std::vector<xdpkit_datarec> verdicts;  // action_counters: totals per XDP verdict
 };
 

@@ -61,6 +61,12 @@ nlohmann::json ChainLab::stage_counters(char which, const std::string& dev) cons
     return nlohmann::json::parse(r.out).at("chain").at(0);
 }
 
+nlohmann::json ChainLab::stage_status(char which, const std::string& dev) const {
+    const auto r = xdpkit(which, {"--json", "status", dev});
+    if (r.status != 0) throw std::runtime_error("status failed: " + r.err);
+    return nlohmann::json::parse(r.out).at(0).at("chain").at(0);
+}
+
 std::string ChainLab::mac(char which, const std::string& dev) const {
     const auto r = run_command({"ip", "netns", "exec", ns(which), "cat",
                                 "/sys/class/net/" + dev + "/address"});

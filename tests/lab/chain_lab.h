@@ -40,6 +40,8 @@ public:
     // The first stage of dev's chain from `stats --json`: "verdicts" and "counters" totals.
     nlohmann::json stage_counters(char which, const std::string& dev) const;
     std::string mac(char which, const std::string& dev) const;
+    // The first stage of dev's chain from `status --json` (params, state, verdicts).
+    nlohmann::json stage_status(char which, const std::string& dev) const;
     // Gives b0 an address, so b's own stack answers (cpumap to the stack).
     void address_b0() const;
 

@@ -29,9 +29,11 @@ TEST(JsonShapes, StatusOfAChainListsStagesInOrderWithParamsAndVerdicts) {
     s.mechanism = "tail-call chain";
     s.link_id = 3;
     s.pin_dir = "/sys/fs/bpf/xdpkit/lab/veth0";
-    StageStatus drop{0, "drop", 11, s.pin_dir + "/drop", true, {{"action", "pass"}}, {}};
+    StageStatus drop{0, "drop", 11, s.pin_dir + "/drop", true, {{"action", "pass"}}, {}, {}};
     drop.verdicts = {{0, 0}, {0, 0}, {5, 420}, {0, 0}, {0, 0}};
-    s.stages = {drop, StageStatus{1, "pass", 12, s.pin_dir + "/pass", true, {}, {}}};
+    StageStatus redirect{1, "redirect", 12, s.pin_dir + "/redirect", true, {{"via", "devmap"}},
+                         {{"to", "veth2"}}, {}};
+    s.stages = {drop, redirect};
     const Json j = to_json(s);
     EXPECT_EQ(j["mechanism"], "tail-call chain");
     ASSERT_EQ(j["chain"].size(), 2u);
@@ -40,8 +42,10 @@ TEST(JsonShapes, StatusOfAChainListsStagesInOrderWithParamsAndVerdicts) {
     EXPECT_EQ(j["chain"][0]["params"]["action"], "pass");
     EXPECT_EQ(j["chain"][0]["verdicts"]["pass"]["packets"], 5);
     EXPECT_EQ(j["chain"][0]["verdicts"]["pass"]["bytes"], 420);
-    EXPECT_EQ(j["chain"][1]["program"], "pass");
-    EXPECT_TRUE(j["chain"][1]["params"].is_object());
+    EXPECT_TRUE(j["chain"][0]["state"].is_object());
+    EXPECT_TRUE(j["chain"][0]["state"].empty());
+    EXPECT_EQ(j["chain"][1]["program"], "redirect");
+    EXPECT_EQ(j["chain"][1]["state"]["to"], "veth2");
 }
 
 TEST(JsonShapes, ActionCountersAreNamedByVerdict) {
