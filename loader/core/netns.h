@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "fd.h"
 #include "result.h"
@@ -27,6 +28,9 @@ private:
 
 // Enters NAME for the rest of the process (the CLI's -n/--netns). Empty name: stay.
 Result<void> enter_netns_for_process(const std::string& name);
+
+// The names under /run/netns (`ip netns list`), in directory order.
+std::vector<std::string> list_named_netns();
 
 // A stable name for the namespace this thread is in, used as the pin directory:
 // the /run/netns name if it has one, "init" for the initial namespace, else "ns-<inode>".
