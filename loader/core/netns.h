@@ -26,6 +26,16 @@ private:
     Fd original_;
 };
 
+// Runs fn (returning a Result) inside namespace name, or here when name is empty, and comes
+// back.
+template <typename Fn>
+auto in_netns(const std::string& name, Fn&& fn) -> decltype(fn()) {
+    if (name.empty()) return fn();
+    auto inside = NetnsGuard::enter(name);
+    if (!inside) return inside.error();
+    return fn();
+}
+
 // Enters NAME for the rest of the process (the CLI's -n/--netns). Empty name: stay.
 Result<void> enter_netns_for_process(const std::string& name);
 

@@ -2,12 +2,11 @@
 
 #include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
+#include <sys/socket.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 #include <netlink/route/link.h>
 
-#include <cstring>
-#include <optional>
 
 #include "netns.h"
 #include "nl_request.h"
@@ -41,22 +40,16 @@ Result<int32_t> nsid_of(nl_sock* sock, int ns_fd, const std::string& name) {
     return nsid;
 }
 
-// The peer's name, read where it lives; the peer must point back at the veth we started from.
-Result<std::string> peer_name(int peer_ifindex, int self_ifindex, const std::string& netns,
-                              const std::string& self_name) {
-    std::optional<NetnsGuard> there;
-    if (!netns.empty()) {
-        auto g = NetnsGuard::enter(netns);
-        if (!g) return g.error();
-        there.emplace(std::move(*g));
-    }
+// The peer's name, read where it lives (this thread's namespace at the time); the peer must
+// point back at the veth we started from.
+Result<std::string> peer_name_here(int peer_ifindex, int self_ifindex, const std::string& self_name) {
     auto sock = connect_route();
     if (!sock) return sock.error();
     auto link = get_link(sock->get(), peer_ifindex, nullptr);
     if (!link) return link.error();
     if (kind_of(link->get()) != "veth" || rtnl_link_get_link(link->get()) != self_ifindex)
-        return make_error(ENODEV, "{}: ifindex {} in '{}' is not its peer", self_name,
-                          peer_ifindex, netns.empty() ? current_netns_name() : netns);
+        return make_error(ENODEV, "{}: ifindex {} in network namespace '{}' is not its peer",
+                          self_name, peer_ifindex, current_netns_name());
     return std::string(rtnl_link_get_name(link->get()));
 }
 
@@ -103,7 +96,7 @@ Result<VethPeer> find_veth_peer(int ifindex) {
                               name, peer.ifindex, nsid);
         peer.netns = *ns;
     }
-    auto pname = peer_name(peer.ifindex, ifindex, peer.netns, name);
+    auto pname = in_netns(peer.netns, [&] { return peer_name_here(peer.ifindex, ifindex, name); });
     if (!pname) return pname.error();
     peer.name = *pname;
     return peer;
