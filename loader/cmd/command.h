@@ -53,6 +53,7 @@ void register_stats(CommandTable&, CLI::App&);
 void register_trafficgen(CommandTable&, CLI::App&);
 void register_run(CommandTable&, CLI::App&);
 void register_bench(CommandTable&, CLI::App&);
+void register_veth(CommandTable&, CLI::App&);
 
 // Every command, in the order `xdpkit --help` shows them.
 void register_all_commands(CommandTable&, CLI::App&);
