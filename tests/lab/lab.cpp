@@ -80,13 +80,15 @@ void Lab::ip(const std::vector<std::string>& args) const {
     }
 }
 
-Lab::Lab() {
+Lab::Lab(Veths veths) {
     const std::string prefix = unique_prefix();
     dut_ns_ = prefix;
     peer_ns_ = prefix + "-peer";
     try {
         ip({"netns", "add", dut_ns_});
         ip({"netns", "add", peer_ns_});
+        for (const auto& ns : {dut_ns_, peer_ns_}) ip({"-n", ns, "link", "set", "lo", "up"});
+        if (veths == Veths::None) return;
         // Created inside the DUT namespace with the peer end moved straight into the other:
         // the root namespace never holds either end.
         ip({"-n", dut_ns_, "link", "add", "veth0", "type", "veth", "peer", "name", "veth1",
@@ -95,10 +97,8 @@ Lab::Lab() {
         ip({"-n", peer_ns_, "addr", "add", std::string(kPeerIp4) + "/24", "dev", "veth1"});
         ip({"-n", dut_ns_, "addr", "add", std::string(kDutIp6) + "/64", "dev", "veth0", "nodad"});
         ip({"-n", peer_ns_, "addr", "add", std::string(kPeerIp6) + "/64", "dev", "veth1", "nodad"});
-        for (const auto& [ns, dev] : {std::pair{dut_ns_, "veth0"}, std::pair{peer_ns_, "veth1"}}) {
-            ip({"-n", ns, "link", "set", "lo", "up"});
-            ip({"-n", ns, "link", "set", dev, "up"});
-        }
+        ip({"-n", dut_ns_, "link", "set", "veth0", "up"});
+        ip({"-n", peer_ns_, "link", "set", "veth1", "up"});
     } catch (...) {
         this->~Lab();
         throw;
