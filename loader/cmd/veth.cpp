@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include "command.h"
-#include "core/output.h"
 #include "core/veth_report.h"
 #include "families.h"
 
@@ -16,24 +15,13 @@ struct PrepareArgs {
 };
 
 Result<void> run_create(const VethCreateRequest& req, const GlobalOptions& g) {
-    auto r = create_veth_pair(req);
-    if (!r) return r.error();
-    if (g.json)
-        print_json(to_json(*r));
-    else
-        fmt::print("{}", format_veth_create(*r));
-    return {};
+    return print_result(create_veth_pair(req), g, format_veth_create);
 }
 
 Result<void> run_prepare(const PrepareArgs& a, const GlobalOptions& g) {
     const PeerSetup setup = a.gro ? PeerSetup::Gro : PeerSetup::Program;
-    auto r = prepare_veth(VethPrepareRequest{a.ifname, setup, &pass_family()});
-    if (!r) return r.error();
-    if (g.json)
-        print_json(to_json(*r));
-    else
-        fmt::print("{}", format_veth_prepare(*r));
-    return {};
+    return print_result(prepare_veth(VethPrepareRequest{a.ifname, setup, &pass_family()}), g,
+                        format_veth_prepare);
 }
 
 }  // namespace
