@@ -227,6 +227,9 @@ TEST_F(VethPrepareLab, PeerProgramBringsNdoXmitAPinnedPassOnThePeerAndOffloadsOf
 TEST_F(VethPrepareLab, GroTurnsGroOnOnThePeerAndAttachesNothing) {
     const json j = prepare(lab, {"--gro"});
     EXPECT_EQ(j.at("setup"), "gro");
+    ASSERT_EQ(j.at("notes").size(), 1u) << "GRO is not enough for XDP_TX: a note says so";
+    EXPECT_NE(j.at("notes").at(0).get<std::string>().find("for XDP_TX use --peer-prog"),
+              std::string::npos);
     EXPECT_TRUE(has(j.at("xdp_features_after"), "ndo-xmit"));
     EXPECT_EQ(feature(lab.peer_ns(), "veth1", "generic-receive-offload"), "on");
     EXPECT_EQ(lab.status(true).at("prog_id"), 0);
