@@ -25,7 +25,7 @@ struct Plan {
     NetdevFeatures before;
     EndPlan self, other;
     bool attach = false;    // load req.pass on the peer
-    std::string peer_note;  // what the peer already runs, when it runs something
+    std::string peer_note;  // what the peer already runs, or what GRO alone does not cover
 };
 
 // veth clears its xdp-features, basic included, while the peer has more TX queues than the
