@@ -21,13 +21,7 @@ Result<void> run(const BenchArgs& a, const GlobalOptions& g) {
         auto f = find_family(name);
         return f ? *f : nullptr;
     };
-    auto report = run_bench(**scenario, a.opts, lookup);
-    if (!report) return report.error();
-    if (g.json)
-        print_json(to_json(*report));
-    else
-        fmt::print("{}", format_bench(*report));
-    return {};
+    return print_result(run_bench(**scenario, a.opts, lookup), g, format_bench);
 }
 
 }  // namespace

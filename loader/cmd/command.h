@@ -3,11 +3,13 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include <functional>
 #include <map>
 #include <string>
 
+#include "core/output.h"
 #include "core/result.h"
 
 namespace xdpkit {
@@ -19,6 +21,18 @@ struct GlobalOptions {
 };
 
 using Handler = std::function<Result<void>(const GlobalOptions&)>;
+
+// A command's result as JSON with --json (its to_json overload), as text otherwise; or its error.
+template <typename T>
+Result<void> print_result(const Result<T>& r, const GlobalOptions& g,
+                          std::string (*text)(const T&)) {
+    if (!r) return r.error();
+    if (g.json)
+        print_json(to_json(*r));
+    else
+        fmt::print("{}", text(*r));
+    return {};
+}
 
 class CommandTable {
 public:
@@ -54,6 +68,7 @@ void register_trafficgen(CommandTable&, CLI::App&);
 void register_run(CommandTable&, CLI::App&);
 void register_bench(CommandTable&, CLI::App&);
 void register_redirect(CommandTable&, CLI::App&);
+void register_veth(CommandTable&, CLI::App&);
 
 // Every command, in the order `xdpkit --help` shows them.
 void register_all_commands(CommandTable&, CLI::App&);

@@ -12,6 +12,7 @@ void register_all_commands(CommandTable& t, CLI::App& app) {
     register_trafficgen(t, app);
     register_run(t, app);
     register_bench(t, app);
+    register_veth(t, app);
 }
 
 }  // namespace xdpkit

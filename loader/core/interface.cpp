@@ -6,9 +6,16 @@
 
 namespace xdpkit {
 
+Result<void> check_ifname(const std::string& name) {
+    if (name.empty() || name.size() >= IFNAMSIZ || name == "." || name == ".." ||
+        name.find_first_of("/: \t\n\r\v\f") != std::string::npos)
+        return make_error(EINVAL, "'{}' is not a valid interface name (1 to {} characters, no "
+                          "'/', ':' or spaces)", name, IFNAMSIZ - 1);
+    return {};
+}
+
 Result<Interface> find_interface(const std::string& name) {
-    if (name.empty() || name.size() >= IFNAMSIZ || name.find('/') != std::string::npos)
-        return make_error(EINVAL, "'{}' is not a valid interface name", name);
+    XDPKIT_TRY(check_ifname(name));
     const unsigned idx = ::if_nametoindex(name.c_str());
     if (idx == 0)
         return make_error(ENODEV, "no interface '{}' in network namespace '{}' (see 'ip link'{})",

@@ -13,6 +13,9 @@ struct Interface {
     int ifindex = 0;
 };
 
+// The kernel's rule for a name (dev_valid_name): 1 to 15 bytes, not "." or "..", no '/', ':'
+// or white space.
+Result<void> check_ifname(const std::string& name);
 // Looks IFACE up in the current namespace; the error names the namespace.
 Result<Interface> find_interface(const std::string& name);
 std::vector<Interface> list_interfaces();

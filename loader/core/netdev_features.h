@@ -76,8 +76,8 @@ std::vector<std::string> xsk_feature_names(uint64_t bits);
 // through its ndo_xdp_xmit; without it they are dropped. On a veth the bit is present only
 // while its peer has an XDP program or GRO on (drivers/net/veth.c, veth_set_xdp_features).
 bool can_receive_redirects(const NetdevFeatures& f);
-// Why ifname cannot receive redirected frames, and what fixes it (a veth's peer needs an XDP
-// program or GRO).
+// Why ifname cannot receive redirected frames, and what fixes it: for a veth, `xdpkit veth
+// prepare IFNAME` (its peer needs an XDP program or GRO).
 std::string no_ndo_xmit_reason(const std::string& ifname, bool veth);
 // An error with that reason when ifindex lacks ndo-xmit; success when it has it, or when the
 // kernel cannot say (no netdev genetlink family: older than 6.3).

@@ -59,6 +59,16 @@ Result<void> enter_netns_for_process(const std::string& name) {
     return setns_to(name);
 }
 
+std::vector<std::string> list_named_netns() {
+    std::vector<std::string> out;
+    if (DIR* d = ::opendir(kNetnsRunDir)) {
+        while (dirent* e = ::readdir(d))
+            if (e->d_name[0] != '.') out.emplace_back(e->d_name);
+        ::closedir(d);
+    }
+    return out;
+}
+
 std::string current_netns_name() {
     struct stat self {};
     if (::stat("/proc/thread-self/ns/net", &self) != 0) return "unknown";
@@ -66,19 +76,10 @@ std::string current_netns_name() {
     struct stat init {};
     if (::stat("/proc/1/ns/net", &init) == 0 && same_inode(self, init)) return "init";
 
-    if (DIR* d = ::opendir(kNetnsRunDir)) {
-        std::string found;
-        while (dirent* e = ::readdir(d)) {
-            if (e->d_name[0] == '.') continue;
-            struct stat st {};
-            const std::string path = std::string(kNetnsRunDir) + "/" + e->d_name;
-            if (::stat(path.c_str(), &st) == 0 && same_inode(self, st)) {
-                found = e->d_name;
-                break;
-            }
-        }
-        ::closedir(d);
-        if (!found.empty()) return found;
+    for (const auto& name : list_named_netns()) {
+        struct stat st {};
+        const std::string path = std::string(kNetnsRunDir) + "/" + name;
+        if (::stat(path.c_str(), &st) == 0 && same_inode(self, st)) return name;
     }
     return "ns-" + std::to_string(self.st_ino);
 }

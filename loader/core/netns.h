@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "fd.h"
 #include "result.h"
@@ -25,8 +26,21 @@ private:
     Fd original_;
 };
 
+// Runs fn (returning a Result) inside namespace name, or here when name is empty, and comes
+// back.
+template <typename Fn>
+auto in_netns(const std::string& name, Fn&& fn) -> decltype(fn()) {
+    if (name.empty()) return fn();
+    auto inside = NetnsGuard::enter(name);
+    if (!inside) return inside.error();
+    return fn();
+}
+
 // Enters NAME for the rest of the process (the CLI's -n/--netns). Empty name: stay.
 Result<void> enter_netns_for_process(const std::string& name);
+
+// The names under /run/netns (`ip netns list`), in directory order.
+std::vector<std::string> list_named_netns();
 
 // A stable name for the namespace this thread is in, used as the pin directory:
 // the /run/netns name if it has one, "init" for the initial namespace, else "ns-<inode>".

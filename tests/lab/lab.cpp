@@ -80,25 +80,25 @@ void ip_or_throw(const std::vector<std::string>& args) {
     }
 }
 
-Lab::Lab() {
+Lab::Lab(Veths veths) {
     const std::string prefix = unique_lab_prefix();
     dut_ns_ = prefix;
     peer_ns_ = prefix + "-peer";
     try {
         ip_or_throw({"netns", "add", dut_ns_});
         ip_or_throw({"netns", "add", peer_ns_});
+        for (const auto& ns : {dut_ns_, peer_ns_}) ip_or_throw({"-n", ns, "link", "set", "lo", "up"});
+        if (veths == Veths::None) return;
         // Created inside the DUT namespace with the peer end moved straight into the other:
         // the root namespace never holds either end.
         ip_or_throw({"-n", dut_ns_, "link", "add", "veth0", "type", "veth", "peer", "name", "veth1",
-            "netns", peer_ns_});
+                     "netns", peer_ns_});
         ip_or_throw({"-n", dut_ns_, "addr", "add", std::string(kDutIp4) + "/24", "dev", "veth0"});
         ip_or_throw({"-n", peer_ns_, "addr", "add", std::string(kPeerIp4) + "/24", "dev", "veth1"});
         ip_or_throw({"-n", dut_ns_, "addr", "add", std::string(kDutIp6) + "/64", "dev", "veth0", "nodad"});
         ip_or_throw({"-n", peer_ns_, "addr", "add", std::string(kPeerIp6) + "/64", "dev", "veth1", "nodad"});
-        for (const auto& [ns, dev] : {std::pair{dut_ns_, "veth0"}, std::pair{peer_ns_, "veth1"}}) {
-            ip_or_throw({"-n", ns, "link", "set", "lo", "up"});
-            ip_or_throw({"-n", ns, "link", "set", dev, "up"});
-        }
+        ip_or_throw({"-n", dut_ns_, "link", "set", "veth0", "up"});
+        ip_or_throw({"-n", peer_ns_, "link", "set", "veth1", "up"});
     } catch (...) {
         this->~Lab();
         throw;

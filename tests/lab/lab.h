@@ -35,7 +35,11 @@ public:
     static constexpr const char* kDutIp6 = "fc00:dead:cafe::1";
     static constexpr const char* kPeerIp6 = "fc00:dead:cafe::2";
 
-    Lab();   // throws std::runtime_error when the lab cannot be built
+    // Pair: veth0 (DUT namespace) and veth1 (peer namespace), addressed and up. None: the two
+    // namespaces with only lo up, for tests that make their own links.
+    enum class Veths { Pair, None };
+
+    explicit Lab(Veths veths = Veths::Pair);  // throws std::runtime_error when it cannot be built
     ~Lab();  // always tears down: namespaces and the pins under them
     Lab(const Lab&) = delete;
     Lab& operator=(const Lab&) = delete;

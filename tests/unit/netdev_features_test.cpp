@@ -63,7 +63,19 @@ TEST(DeviceChecks, VethWithoutPeerProgramRefusesRedirectsAndSaysWhatToRun) {
     const ProbeResult& r = find(checks, "receives-redirects");
     EXPECT_EQ(r.supported, false);
     EXPECT_NE(r.detail.find("no ndo-xmit"), std::string::npos);
-    EXPECT_NE(r.detail.find("attach pass PEER"), std::string::npos);
+    EXPECT_NE(r.detail.find("run 'xdpkit veth prepare veth0' or enable GRO on its peer"),
+              std::string::npos)
+        << r.detail;
+}
+
+TEST(NoNdoXmitReason, VethNamesTheFixOtherDevicesTheDriver) {
+    EXPECT_EQ(no_ndo_xmit_reason("veth0", true),
+              "redirect target cannot receive XDP frames (no ndo-xmit: a veth takes them only "
+              "while its peer has an XDP program or GRO on); run 'xdpkit veth prepare veth0' or "
+              "enable GRO on its peer");
+    const std::string eth = no_ndo_xmit_reason("eth0", false);
+    EXPECT_NE(eth.find("no ndo-xmit"), std::string::npos);
+    EXPECT_EQ(eth.find("veth prepare"), std::string::npos) << eth;
 }
 
 TEST(DeviceChecks, PreparedVethReceivesRedirectsButWarnsItIsDynamic) {
