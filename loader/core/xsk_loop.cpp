@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <bit>
 
 #include "icmpv6_echo.h"
 
@@ -25,7 +26,7 @@ void XskLoop::run(const std::atomic<bool>& stop) {
     publish();
     while (!stop.load(std::memory_order_relaxed)) {
         const uint32_t got = receive();
-        if (tx_packets_ != tx_completed_) complete_tx();
+        if (c_.tx_packets != c_.tx_completed) complete_tx();
         refill();
         publish();
         if (!got) wait_for_rx();
@@ -42,18 +43,18 @@ uint32_t XskLoop::receive() {
     for (uint32_t i = 0; i < n; ++i) {
         const xdp_desc* d = xsk_ring_cons__rx_desc(&socket_.rx(), idx + i);
         pool_.received(d->addr);
-        rx_bytes_ += d->len;
+        c_.rx_bytes += d->len;
         if (config_.mode == AfxdpMode::Pong &&
             icmpv6_echo_to_reply({umem_.data(d->addr), d->len})) {
             addrs_[replies] = d->addr;
             lens_[replies++] = d->len;
         } else {
-            if (config_.mode == AfxdpMode::Pong) ++not_replied_;
+            if (config_.mode == AfxdpMode::Pong) ++c_.not_replied;
             pool_.release(d->addr);
         }
     }
     xsk_ring_cons__release(&socket_.rx(), n);
-    rx_packets_ += n;
+    c_.rx_packets += n;
     if (replies) transmit(replies);
     return n;
 }
@@ -66,7 +67,7 @@ void XskLoop::transmit(uint32_t count) {
         kick_tx();
         if (xsk_ring_prod__reserve(&socket_.tx(), count, &idx) != count) {
             for (uint32_t i = 0; i < count; ++i) pool_.release(addrs_[i]);
-            tx_ring_full_ += count;
+            c_.tx_ring_full += count;
             return;
         }
     }
@@ -76,10 +77,10 @@ void XskLoop::transmit(uint32_t count) {
         d->len = lens_[i];
         d->options = 0;
         pool_.to_tx(addrs_[i]);
-        tx_bytes_ += lens_[i];
+        c_.tx_bytes += lens_[i];
     }
     xsk_ring_prod__submit(&socket_.tx(), count);
-    tx_packets_ += count;
+    c_.tx_packets += count;
     kick_tx();
 }
 
@@ -87,7 +88,7 @@ void XskLoop::transmit(uint32_t count) {
 // With need_wakeup the kernel says whether it is needed at all.
 void XskLoop::kick_tx() {
     if (socket_.need_wakeup() && !xsk_ring_prod__needs_wakeup(&socket_.tx())) return;
-    ++wakeups_;
+    ++c_.wakeups;
     // EAGAIN/EBUSY/ENOBUFS: the kernel is busy with earlier frames and will get to these;
     // ENETDOWN: the link went down under us. None is worth stopping for.
     (void)::sendto(socket_.fd(), nullptr, 0, MSG_DONTWAIT, nullptr, 0);
@@ -99,7 +100,7 @@ void XskLoop::complete_tx() {
     if (n == 0) return;
     for (uint32_t i = 0; i < n; ++i) pool_.completed(*xsk_ring_cons__comp_addr(&socket_.comp(), idx + i));
     xsk_ring_cons__release(&socket_.comp(), n);
-    tx_completed_ += n;
+    c_.tx_completed += n;
 }
 
 void XskLoop::refill() {
@@ -123,33 +124,53 @@ void XskLoop::wait_for_rx() {
     const int fd = socket_.fd();
     if (config_.busy_poll) {
         // recvfrom runs the queue's NAPI from this thread (SO_PREFER_BUSY_POLL): no sleep.
-        ++wakeups_;
+        ++c_.wakeups;
         (void)::recvfrom(fd, nullptr, 0, MSG_DONTWAIT, nullptr, nullptr);
         return;
     }
     // poll() wakes a zero-copy driver that asked for it through the fill ring's
     // need_wakeup flag, then sleeps until the RX ring has frames (or the stop latency).
-    if (socket_.need_wakeup() && xsk_ring_prod__needs_wakeup(&socket_.fill())) ++wakeups_;
+    if (socket_.need_wakeup() && xsk_ring_prod__needs_wakeup(&socket_.fill())) ++c_.wakeups;
     pollfd p{fd, POLLIN, 0};
     (void)::poll(&p, 1, config_.idle_poll_ms);
 }
 
+namespace {
+
+// XskLoopCounters is all uint64_t: published, summed and copied word by word.
+constexpr size_t kCounterWords = sizeof(XskLoopCounters) / sizeof(uint64_t);
+using CounterWords = std::array<uint64_t, kCounterWords>;
+static_assert(sizeof(CounterWords) == sizeof(XskLoopCounters));
+
+CounterWords words_of(const XskLoopCounters& c) { return std::bit_cast<CounterWords>(c); }
+XskLoopCounters counters_of(const CounterWords& w) { return std::bit_cast<XskLoopCounters>(w); }
+
+}  // namespace
+
+XskLoopCounters& operator+=(XskLoopCounters& to, const XskLoopCounters& from) {
+    CounterWords a = words_of(to);
+    const CounterWords b = words_of(from);
+    for (size_t i = 0; i < kCounterWords; ++i) a[i] += b[i];
+    return to = counters_of(a);
+}
+
 void XskLoop::publish() {
-    constexpr auto r = std::memory_order_relaxed;
-    stats_.rx_packets.store(rx_packets_, r);
-    stats_.rx_bytes.store(rx_bytes_, r);
-    stats_.tx_packets.store(tx_packets_, r);
-    stats_.tx_bytes.store(tx_bytes_, r);
-    stats_.tx_completed.store(tx_completed_, r);
-    stats_.not_replied.store(not_replied_, r);
-    stats_.tx_ring_full.store(tx_ring_full_, r);
-    stats_.wakeups.store(wakeups_, r);
-    const FrameCensus c = pool_.census();
-    stats_.frames_free.store(c.free, r);
-    stats_.frames_fill.store(c.fill, r);
-    stats_.frames_user.store(c.user, r);
-    stats_.frames_tx.store(c.tx, r);
-    stats_.accounting_violations.store(c.violations, r);
+    const FrameCensus census = pool_.census();
+    c_.frames_free = census.free;
+    c_.frames_fill = census.fill;
+    c_.frames_user = census.user;
+    c_.frames_tx = census.tx;
+    c_.accounting_violations = census.violations;
+    const CounterWords words = words_of(c_);
+    for (size_t i = 0; i < kCounterWords; ++i)
+        published_[i].store(words[i], std::memory_order_relaxed);
+}
+
+XskLoopCounters XskLoop::snapshot() const {
+    CounterWords words;
+    for (size_t i = 0; i < kCounterWords; ++i)
+        words[i] = published_[i].load(std::memory_order_relaxed);
+    return counters_of(words);
 }
 
 }  // namespace xdpkit

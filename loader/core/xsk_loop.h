@@ -4,6 +4,7 @@
 // nothing is shared but the counters it publishes; nothing is allocated once it runs.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <vector>
@@ -16,18 +17,19 @@ namespace xdpkit {
 
 enum class AfxdpMode { Drop, Pong };
 
-// What a loop has done so far: written by its thread (relaxed stores, once per batch), read
-// by the thread that prints the intervals.
-struct XskLoopStats {
-    std::atomic<uint64_t> rx_packets{0}, rx_bytes{0};
-    std::atomic<uint64_t> tx_packets{0}, tx_bytes{0};  // pong: replies put on the TX ring
-    std::atomic<uint64_t> tx_completed{0};  // ... and handed back by the kernel as sent
-    std::atomic<uint64_t> not_replied{0};  // pong: frames that were not an echo request
-    std::atomic<uint64_t> tx_ring_full{0}; // replies dropped: no room in the TX ring
-    std::atomic<uint64_t> wakeups{0};      // syscalls to kick the kernel (need_wakeup)
-    std::atomic<uint32_t> frames_free{0}, frames_fill{0}, frames_user{0}, frames_tx{0};
-    std::atomic<uint64_t> accounting_violations{0};
+// What a loop has done so far.
+struct XskLoopCounters {
+    uint64_t rx_packets = 0, rx_bytes = 0;
+    uint64_t tx_packets = 0, tx_bytes = 0;  // pong: replies put on the TX ring
+    uint64_t tx_completed = 0;              // ... and handed back by the kernel as sent
+    uint64_t not_replied = 0;   // pong: frames that were not an echo request
+    uint64_t tx_ring_full = 0;  // replies dropped: no room in the TX ring
+    uint64_t wakeups = 0;       // syscalls to kick the kernel (need_wakeup, busy poll)
+    uint64_t frames_free = 0, frames_fill = 0, frames_user = 0, frames_tx = 0;  // FrameCensus
+    uint64_t accounting_violations = 0;
 };
+// Field by field (several sockets' counters summed).
+XskLoopCounters& operator+=(XskLoopCounters& to, const XskLoopCounters& from);
 
 struct XskLoopConfig {
     AfxdpMode mode = AfxdpMode::Drop;
@@ -47,7 +49,8 @@ public:
     // Gives the kernel every free frame the fill ring takes, then loops until stop is set.
     void run(const std::atomic<bool>& stop);
 
-    const XskLoopStats& stats() const { return stats_; }
+    // The counters as last published (once per batch): safe from any thread.
+    XskLoopCounters snapshot() const;
     XskSocket& socket() const { return socket_; }
     // The full recount (frame_pool.h); only while the loop is not running.
     bool audit() const { return pool_.audit(); }
@@ -67,9 +70,9 @@ private:
     XskLoopConfig config_;
     std::vector<uint64_t> addrs_;  // scratch for one batch (fill addresses, TX frames)
     std::vector<uint32_t> lens_;
-    uint64_t rx_packets_ = 0, rx_bytes_ = 0, tx_packets_ = 0, tx_bytes_ = 0, tx_completed_ = 0,
-             not_replied_ = 0, tx_ring_full_ = 0, wakeups_ = 0;
-    XskLoopStats stats_;
+    XskLoopCounters c_;  // the loop's own, plain
+    // c_ as the other threads see it: relaxed stores by the loop, no read-modify-write.
+    std::array<std::atomic<uint64_t>, sizeof(XskLoopCounters) / sizeof(uint64_t)> published_{};
 };
 
 }  // namespace xdpkit

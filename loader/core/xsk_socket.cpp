@@ -65,7 +65,7 @@ Result<std::unique_ptr<XskSocket>> XskSocket::create(Umem& umem, const Interface
     if (config.need_wakeup) cfg.bind_flags |= XDP_USE_NEED_WAKEUP;
 
     const int err = xsk_socket__create_shared(&s->xsk_, iface.name.c_str(), queue, umem.raw(),
-                                              &s->rx_, &s->tx_, s->fill_, s->comp_, &cfg);
+                                              &s->rx_, config.tx ? &s->tx_ : nullptr, s->fill_, s->comp_, &cfg);
     if (err) {
         s->xsk_ = nullptr;
         return Error{bind_error(-err, iface, queue, mode), -err};

@@ -24,6 +24,9 @@ enum class XskCopyMode { Auto, Copy, ZeroCopy };
 struct XskConfig {
     uint32_t rx_size = XSK_RING_CONS__DEFAULT_NUM_DESCS;
     uint32_t tx_size = XSK_RING_PROD__DEFAULT_NUM_DESCS;
+    // Without a TX ring (receive only) a copy-mode poll() does not try to transmit each time
+    // it is called, which otherwise counts a tx_ring_empty_descs per call.
+    bool tx = true;
     XskCopyMode copy_mode = XskCopyMode::Auto;  // auto: zero-copy, else copy (and a note)
     bool need_wakeup = true;  // the kernel says when it must be kicked: fewer syscalls
     bool busy_poll = false;   // SO_PREFER_BUSY_POLL + SO_BUSY_POLL + SO_BUSY_POLL_BUDGET

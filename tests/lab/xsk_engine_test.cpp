@@ -72,10 +72,11 @@ protected:
         t.join();
     }
 
-    static bool wait_for(const std::atomic<uint64_t>& counter, uint64_t want) {
-        for (int i = 0; i < 500 && counter.load() < want; ++i)
+    // Waits (up to 5 s) until the loop's counter field reaches want; true when exactly.
+    static bool wait_for(const XskLoop& loop, uint64_t XskLoopCounters::*field, uint64_t want) {
+        for (int i = 0; i < 500 && loop.snapshot().*field < want; ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        return counter.load() == want;
+        return loop.snapshot().*field == want;
     }
 
     Lab lab;
@@ -97,16 +98,16 @@ TEST_F(XskEngine, DropReceivesEveryFrameAndRecyclesTheUmemWithoutLosingOne) {
     with_loop(loop, [&] {
         for (uint64_t burst = 1; burst <= 40; ++burst) {
             inject(frame, 32);
-            ASSERT_TRUE(wait_for(loop.stats().rx_packets, burst * 32)) << loop.stats().rx_packets;
+            ASSERT_TRUE(wait_for(loop, &XskLoopCounters::rx_packets, burst * 32));
         }
     });
-    EXPECT_EQ(loop.stats().rx_packets, 1280u);
-    EXPECT_EQ(loop.stats().rx_bytes, 1280u * frame.size());
-    EXPECT_EQ(loop.stats().tx_packets, 0u);
+    EXPECT_EQ(loop.snapshot().rx_packets, 1280u);
+    EXPECT_EQ(loop.snapshot().rx_bytes, 1280u * frame.size());
+    EXPECT_EQ(loop.snapshot().tx_packets, 0u);
     EXPECT_TRUE(loop.audit());
-    EXPECT_EQ(loop.stats().accounting_violations, 0u);
-    EXPECT_EQ(loop.stats().frames_user + loop.stats().frames_tx, 0u);
-    EXPECT_EQ(loop.stats().frames_free + loop.stats().frames_fill, kFrames);
+    EXPECT_EQ(loop.snapshot().accounting_violations, 0u);
+    EXPECT_EQ(loop.snapshot().frames_user + loop.snapshot().frames_tx, 0u);
+    EXPECT_EQ(loop.snapshot().frames_free + loop.snapshot().frames_fill, kFrames);
     EXPECT_EQ(read_datarecs(bpf_map__fd(prog->maps.afxdp_counters))->at(AFXDP_TO_SOCKET).packets,
               1280u);
     const xdp_statistics st = xsks->sockets.front()->statistics();
@@ -126,16 +127,16 @@ TEST_F(XskEngine, PongAnswersEchoRequestsOutOfVeth0AndRecyclesTheRest) {
         for (uint64_t burst = 1; burst <= 20; ++burst) {
             inject(echo, 16);
             inject(udp, 4);
-            ASSERT_TRUE(wait_for(loop.stats().rx_packets, burst * 20));
-            ASSERT_TRUE(wait_for(loop.stats().tx_completed, burst * 16));
+            ASSERT_TRUE(wait_for(loop, &XskLoopCounters::rx_packets, burst * 20));
+            ASSERT_TRUE(wait_for(loop, &XskLoopCounters::tx_completed, burst * 16));
         }
     });
-    EXPECT_EQ(loop.stats().tx_packets, 320u);
-    EXPECT_EQ(loop.stats().tx_bytes, 320u * echo.size());
-    EXPECT_EQ(loop.stats().not_replied, 80u);
-    EXPECT_EQ(loop.stats().tx_ring_full, 0u);
+    EXPECT_EQ(loop.snapshot().tx_packets, 320u);
+    EXPECT_EQ(loop.snapshot().tx_bytes, 320u * echo.size());
+    EXPECT_EQ(loop.snapshot().not_replied, 80u);
+    EXPECT_EQ(loop.snapshot().tx_ring_full, 0u);
     EXPECT_TRUE(loop.audit());
-    EXPECT_EQ(loop.stats().frames_free + loop.stats().frames_fill, kFrames);
+    EXPECT_EQ(loop.snapshot().frames_free + loop.snapshot().frames_fill, kFrames);
     // AF_XDP TX on veth0 goes through the normal xmit path to veth1: no XDP program needed
     // on the peer (unlike XDP_TX and XDP_REDIRECT into a veth).
     EXPECT_EQ(peer_rx() - before, 320u);
