@@ -8,6 +8,7 @@ const std::vector<const Family*>& all_families() {
         &drop_family(),
         &baseline_family(),
         &redirect_family(),
+        &afxdp_family(),
     };
     return all;
 }

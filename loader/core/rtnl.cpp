@@ -80,12 +80,27 @@ Result<MacAddress> link_mac(int ifindex) {
     return mac;
 }
 
-Result<uint32_t> link_mtu(int ifindex) {
+// One attribute of the link, read with a libnl getter.
+template <typename T, typename Get>
+Result<T> link_attribute(int ifindex, Get get) {
     auto sock = connect_route();
     if (!sock) return sock.error();
     auto link = get_link(sock->get(), ifindex, nullptr);
     if (!link) return link.error();
-    return rtnl_link_get_mtu(link->get());
+    return static_cast<T>(get(link->get()));
+}
+
+Result<uint32_t> link_mtu(int ifindex) {
+    return link_attribute<uint32_t>(ifindex, rtnl_link_get_mtu);
+}
+
+Result<uint32_t> link_rx_queues(int ifindex) {
+    return link_attribute<uint32_t>(ifindex, rtnl_link_get_num_rx_queues);
+}
+
+Result<uint64_t> link_rx_packets(int ifindex) {
+    return link_attribute<uint64_t>(
+        ifindex, [](rtnl_link* l) { return rtnl_link_get_stat(l, RTNL_LINK_RX_PACKETS); });
 }
 
 Result<IpAddress> link_address(int ifindex, int family) {

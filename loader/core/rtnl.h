@@ -17,6 +17,11 @@ Result<RtnlLink> get_link(nl_sock* sock, int ifindex, const char* name);
 Result<std::string> link_kind(int ifindex);
 Result<MacAddress> link_mac(int ifindex);
 Result<uint32_t> link_mtu(int ifindex);
+// RX queues the device was created with (IFLA_NUM_RX_QUEUES; netlink, not /sys/class/net,
+// which shows the namespace sysfs was mounted in rather than the one we entered).
+Result<uint32_t> link_rx_queues(int ifindex);
+// Frames the device has received (IFLA_STATS64 rx_packets).
+Result<uint64_t> link_rx_packets(int ifindex);
 // The interface's first global address of this family (AF_INET or AF_INET6).
 Result<IpAddress> link_address(int ifindex, int family);
 // Sets the link administratively up.

@@ -20,4 +20,7 @@
 #define IPPROTO_NONE 59
 #define IPPROTO_DSTOPTS 60
 
+#define ICMPV6_ECHO_REQUEST 128
+#define ICMPV6_ECHO_REPLY 129
+
 #endif

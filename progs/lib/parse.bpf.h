@@ -118,4 +118,30 @@ static __always_inline int parse_ip6hdr(struct hdr_cursor *c, struct ipv6hdr **i
 	return is_ipv6_ext(nexthdr) ? -1 : nexthdr;
 }
 
+/* UDP header. Returns 0, or -1 when the frame ends inside it. */
+static __always_inline int parse_udphdr(struct hdr_cursor *c, struct udphdr **udp_out)
+{
+	struct udphdr *udp = c->pos;
+
+	if ((void *)(udp + 1) > c->end)
+		return -1;
+	c->pos = udp + 1;
+	*udp_out = udp;
+	return 0;
+}
+
+/* The fixed ICMPv6 header (type, code, checksum, 4 bytes of body). Returns the type, or -1
+ * when the frame ends inside it. */
+static __always_inline int parse_icmp6hdr(struct hdr_cursor *c, struct icmp6hdr **icmp6_out)
+{
+	struct icmp6hdr *icmp6 = c->pos;
+
+	if ((void *)(icmp6 + 1) > c->end)
+		return -1;
+	c->pos = icmp6 + 1;
+	if (icmp6_out)
+		*icmp6_out = icmp6;
+	return icmp6->icmp6_type;
+}
+
 #endif

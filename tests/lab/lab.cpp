@@ -24,13 +24,28 @@ std::string read_all(int fd) {
     return s;
 }
 
-std::string xdpkit_binary() {
+}  // namespace
+
+std::string xdpkit_path() {
     const char* p = std::getenv("XDPKIT");
     if (!p || !*p) throw std::runtime_error("XDPKIT is not set (meson test sets it)");
     return p;
 }
 
-}  // namespace
+pid_t spawn_command(const std::vector<std::string>& argv, const std::string& out_path,
+                    const std::string& err_path) {
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    pid_t pid = -1;
+    if (posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ) != 0) pid = -1;
+    posix_spawn_file_actions_destroy(&fa);
+    return pid;
+}
 
 std::string unique_lab_prefix() {
     static std::atomic<int> n{0};
@@ -117,7 +132,7 @@ Lab::~Lab() {
 }
 
 CommandResult xdpkit_in(const std::string& ns, const std::vector<std::string>& args) {
-    std::vector<std::string> argv{xdpkit_binary(), "-n", ns};
+    std::vector<std::string> argv{xdpkit_path(), "-n", ns};
     argv.insert(argv.end(), args.begin(), args.end());
     return run_command(argv);
 }

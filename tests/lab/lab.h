@@ -3,6 +3,8 @@
 // Addresses can be the same in every lab: each lab is its own pair of namespaces.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 #include <vector>
 
@@ -17,6 +19,12 @@ struct CommandResult {
 
 // Runs argv (no shell) and captures both streams.
 CommandResult run_command(const std::vector<std::string>& argv);
+// Starts argv (no shell) in the background, stdout and stderr to these files (created or
+// truncated); the pid, or -1 when it could not start.
+pid_t spawn_command(const std::vector<std::string>& argv, const std::string& out_path,
+                    const std::string& err_path);
+// The xdpkit binary under test ($XDPKIT, which meson test sets).
+std::string xdpkit_path();
 
 // "xkt<pid>-<n>": a prefix no other lab of this or another test process uses. scripts/test.sh
 // removes namespaces named so whose process is gone.
