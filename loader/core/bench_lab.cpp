@@ -57,29 +57,37 @@ Result<void> quiet_ipv6(const std::string& ns) {
 
 }  // namespace
 
-Result<std::unique_ptr<BenchLab>> BenchLab::create(const std::string& prefix, bool dut_address) {
+Result<std::unique_ptr<BenchLab>> BenchLab::create(const std::string& prefix,
+                                                   const BenchLabShape& shape) {
     std::unique_ptr<BenchLab> lab(new BenchLab());
-    lab->gen_ns_ = prefix + "-gen";
-    lab->dut_ns_ = prefix + "-dut";
-    XDPKIT_TRY(lab->build(dut_address));  // on failure ~BenchLab removes what was made
+    XDPKIT_TRY(lab->build(prefix, shape));  // on failure ~BenchLab removes what was made
     return lab;
 }
 
-Result<void> BenchLab::build(bool dut_address) {
-    XDPKIT_TRY(create_named_netns(gen_ns_));
-    gen_made_ = true;
-    XDPKIT_TRY(quiet_ipv6(gen_ns_));
-    XDPKIT_TRY(create_named_netns(dut_ns_));
-    dut_made_ = true;
-    XDPKIT_TRY(quiet_ipv6(dut_ns_));
+Result<void> BenchLab::add_namespace(const std::string& name) {
+    XDPKIT_TRY(create_named_netns(name));
+    made_.push_back(name);
+    return quiet_ipv6(name);
+}
+
+Result<void> BenchLab::build(const std::string& prefix, const BenchLabShape& shape) {
+    gen_ns_ = prefix + "-gen";
+    dut_ns_ = prefix + "-dut";
+    XDPKIT_TRY(add_namespace(gen_ns_));
+    XDPKIT_TRY(add_namespace(dut_ns_));
     XDPKIT_TRY(create_veth(VethSpec{kGenIf, gen_ns_, kDutIf, dut_ns_}));
     XDPKIT_TRY(configure(gen_ns_, kGenIf, kGenIp4, kPrefixLen));
-    return configure(dut_ns_, kDutIf, dut_address ? kDutIp4 : nullptr, kPrefixLen);
+    XDPKIT_TRY(configure(dut_ns_, kDutIf, shape.dut_address ? kDutIp4 : nullptr, kPrefixLen));
+    if (!shape.sink) return {};
+    // No addresses: what reaches sink1 is redirected by XDP, never routed.
+    sink_ns_ = prefix + "-sink";
+    XDPKIT_TRY(add_namespace(sink_ns_));
+    XDPKIT_TRY(create_veth(VethSpec{kDutOutIf, dut_ns_, kSinkIf, sink_ns_}));
+    return configure(sink_ns_, kSinkIf, nullptr, 0);
 }
 
 BenchLab::~BenchLab() {
-    for (const auto& [ns, made] : {std::pair{gen_ns_, gen_made_}, std::pair{dut_ns_, dut_made_}}) {
-        if (!made) continue;
+    for (const auto& ns : made_) {
         (void)delete_named_netns(ns);
         // The namespace's end detaches every program; the pins would stay behind.
         (void)remove_tree(std::string(kBpffsRoot) + "/xdpkit/" + ns);
