@@ -117,18 +117,18 @@ Result<BenchReport> run_bench(const BenchScenario& scenario, const BenchOptions&
     auto mac = dut_mac((*lab)->dut_ns());
     if (!mac) return mac.error();
 
-    // The DUT first, then where its frames arrive: a frame counted at both in one reading was
-    // counted by the DUT first.
+    // Where the frames arrive first, then the DUT: every frame counted at the far end was
+    // counted by the DUT before, so no reading shows more arrived than received.
     auto read = [&](uint64_t sent) -> Result<Reading> {
         Reading r{monotonic_seconds(), sent, 0, 0};
-        auto rx = dut->read();
-        if (!rx) return rx.error();
-        r.received = *rx;
         if (*arrivals) {
             auto arrived = (*arrivals)->read();
             if (!arrived) return arrived.error();
             r.arrived = *arrived;
         }
+        auto rx = dut->read();
+        if (!rx) return rx.error();
+        r.received = *rx;
         return r;
     };
     // Counters that start above zero (the stack's, the namespace's own) count from here.
