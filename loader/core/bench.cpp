@@ -1,19 +1,13 @@
 #include "bench.h"
 
-#include <bpf/bpf.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <cstring>
-#include <mutex>
 #include <thread>
 
-#include <xdpkit/common.h>
-
 #include "bench_lab.h"
+#include "bench_stages.h"
 #include "bpffs.h"
-#include "chain.h"
-#include "counters.h"
 #include "netns.h"
 #include "rtnl.h"
 #include "ticker.h"
@@ -26,34 +20,6 @@ double monotonic_seconds() {
     timespec ts{};
     ::clock_gettime(CLOCK_MONOTONIC, &ts);
     return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
-}
-
-// Attaches one of the scenario's programs in native mode to ifname inside ns, and opens its
-// pinned verdict counters (the fd works from any namespace afterwards).
-Result<Fd> attach_counting(const BenchAttach& what, const std::string& ns,
-                           const std::string& ifname, const FamilyLookup& lookup) {
-    auto inside = NetnsGuard::enter(ns);
-    if (!inside) return inside.error();
-    const Family* family = lookup(what.family);
-    if (!family) return make_error(EINVAL, "bench: no program family '{}'", what.family);
-    auto params = parse_param_args(*family, what.params);
-    if (!params) return params.error();
-    auto r = attach_program({family, ifname, XdpMode::Native, false, false, *params});
-    if (!r) return r.error();
-    const std::string path =
-        r->pin_dir + "/" + what.family + "/" + XDPKIT_ACTION_COUNTERS_MAP;
-    const int fd = bpf_obj_get(path.c_str());
-    if (fd < 0) return make_error(errno, "cannot open {}: {}", path, std::strerror(errno));
-    return Fd(fd);
-}
-
-// Every frame the program saw, whatever its verdict.
-Result<uint64_t> frames_seen(int counters_fd) {
-    auto recs = read_datarecs(counters_fd);
-    if (!recs) return recs.error();
-    uint64_t n = 0;
-    for (const auto& r : *recs) n += r.packets;
-    return n;
 }
 
 Result<MacAddress> dut_mac(const std::string& dut_ns) {
@@ -119,8 +85,12 @@ private:
 
 struct Reading {
     double at = 0;
-    uint64_t sent = 0, received = 0, returned = 0;
+    uint64_t sent = 0, received = 0, arrived = 0;
 };
+
+// How long the lab gets, after the generator stopped, to finish with the frames in flight
+// (veth rings, a cpumap's queue) before the totals are read.
+constexpr useconds_t kDrainMicros = 200 * 1000;
 
 }  // namespace
 
@@ -136,38 +106,40 @@ Result<BenchReport> run_bench(const BenchScenario& scenario, const BenchOptions&
     // Blocks SIGINT/SIGTERM from here on, in every thread made after it: a Ctrl-C during setup
     // or traffic ends the next wait, and the lab below is always torn down.
     Ticker ticker(1.0);
-    auto lab = BenchLab::create("xkb" + std::to_string(::getpid()), scenario.dut_has_address);
+    auto lab = BenchLab::create("xkb" + std::to_string(::getpid()),
+                                {scenario.dut_has_address(), scenario.needs_sink()});
     if (!lab) return lab.error();
 
-    auto dut_counters = attach_counting(scenario.dut, (*lab)->dut_ns(), BenchLab::kDutIf, lookup);
-    if (!dut_counters) return dut_counters.error();
-    Fd gen_counters;
-    if (scenario.gen) {
-        auto fd = attach_counting(*scenario.gen, (*lab)->gen_ns(), BenchLab::kGenIf, lookup);
-        if (!fd) return fd.error();
-        gen_counters = std::move(*fd);
-    }
+    auto arrivals = set_up_arrival(scenario, **lab, lookup);
+    if (!arrivals) return arrivals.error();
+    auto dut = set_up_dut(scenario, **lab, lookup);
+    if (!dut) return dut.error();
     auto mac = dut_mac((*lab)->dut_ns());
     if (!mac) return mac.error();
 
-    auto read = [&](const Generator& gen) -> Result<Reading> {
-        Reading r{monotonic_seconds(), gen.sent(), 0, 0};
-        auto rx = frames_seen(dut_counters->get());
+    // Where the frames arrive first, then the DUT: every frame counted at the far end was
+    // counted by the DUT before, so no reading shows more arrived than received.
+    auto read = [&](uint64_t sent) -> Result<Reading> {
+        Reading r{monotonic_seconds(), sent, 0, 0};
+        if (*arrivals) {
+            auto arrived = (*arrivals)->read();
+            if (!arrived) return arrived.error();
+            r.arrived = *arrived;
+        }
+        auto rx = dut->read();
         if (!rx) return rx.error();
         r.received = *rx;
-        if (gen_counters.valid()) {
-            auto back = frames_seen(gen_counters.get());
-            if (!back) return back.error();
-            r.returned = *back;
-        }
         return r;
     };
+    // Counters that start above zero (the stack's, the namespace's own) count from here.
+    auto start = read(0);
+    if (!start) return start.error();
 
     BenchReport report;
     report.scenario = scenario.name;
     report.size = opts.size;
     report.threads = opts.threads;
-    std::vector<double> received, returned;
+    std::vector<double> received, arrived;
     Reading first{}, prev{};
     std::vector<CpuTicks> cpu_first;
     ticker.restart();
@@ -177,7 +149,7 @@ Result<BenchReport> run_bench(const BenchScenario& scenario, const BenchOptions&
             report.interrupted = true;
             break;
         }
-        auto now = read(gen);
+        auto now = read(gen.sent());
         if (!now) return now.error();
         if (second == 1) {  // the end of warm-up: the measured window starts here
             auto cpu = read_proc_stat();
@@ -187,7 +159,7 @@ Result<BenchReport> run_bench(const BenchScenario& scenario, const BenchOptions&
         } else {
             const double dt = now->at - prev.at;
             received.push_back(double(now->received - prev.received) / dt);
-            returned.push_back(double(now->returned - prev.returned) / dt);
+            arrived.push_back(double(now->arrived - prev.arrived) / dt);
         }
         prev = *now;
         if (!gen.running()) break;
@@ -206,7 +178,16 @@ Result<BenchReport> run_bench(const BenchScenario& scenario, const BenchOptions&
     report.measured_seconds = prev.at - first.at;
     report.sent_pps = double(prev.sent - first.sent) / report.measured_seconds;
     report.received_pps = spread_of(received);
-    if (scenario.gen) report.returned_pps = spread_of(returned);
+    if (*arrivals) {
+        report.arrived_at = bench_arrival_point(scenario.arrival);
+        report.arrived_pps = spread_of(arrived);
+    }
+    ::usleep(kDrainMicros);
+    auto last = read(gen.sent());
+    if (!last) return last.error();
+    report.frames.sent = last->sent;
+    report.frames.received = last->received - start->received;
+    if (*arrivals) report.frames.arrived = last->arrived - start->arrived;
     return report;
 }
 

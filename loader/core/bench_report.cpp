@@ -27,7 +27,12 @@ Json to_json(const BenchReport& r) {
             {"measured_seconds", r.measured_seconds},
             {"sent_mpps", r.sent_pps / kMega},
             {"received_mpps", spread_json(r.received_pps)},
-            {"returned_mpps", r.returned_pps ? spread_json(*r.returned_pps) : Json(nullptr)},
+            {"arrived_at", r.arrived_at.empty() ? Json(nullptr) : Json(r.arrived_at)},
+            {"arrived_mpps", r.arrived_pps ? spread_json(*r.arrived_pps) : Json(nullptr)},
+            {"frames",
+             {{"sent", r.frames.sent},
+              {"received", r.frames.received},
+              {"arrived", r.frames.arrived ? Json(*r.frames.arrived) : Json(nullptr)}}},
             {"cpu_busy_percent", r.cpu_busy_percent},
             {"interrupted", r.interrupted}};
 }
@@ -38,7 +43,13 @@ std::string format_bench(const BenchReport& r) {
                                   r.measured_seconds, r.interrupted ? " (interrupted)" : "");
     out += fmt::format("  sent      {}\n", format_pps(r.sent_pps));
     out += fmt::format("  received  {}\n", spread_text(r.received_pps));
-    if (r.returned_pps) out += fmt::format("  returned  {}\n", spread_text(*r.returned_pps));
+    if (r.arrived_pps) {
+        out += fmt::format("  arrived   {} at {}", spread_text(*r.arrived_pps), r.arrived_at);
+        if (r.frames.arrived && r.frames.received)
+            out += fmt::format(": {:.1f} % of received",
+                               100.0 * double(*r.frames.arrived) / double(r.frames.received));
+        out += "\n";
+    }
     std::string cpus;
     for (size_t i = 0; i < r.cpu_busy_percent.size(); ++i)
         cpus += fmt::format("{}cpu{} {:.0f}%", i ? ", " : "", i, r.cpu_busy_percent[i]);

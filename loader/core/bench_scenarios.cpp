@@ -1,18 +1,69 @@
 #include "bench_scenarios.h"
 
+#include "bench_lab.h"
+
 namespace xdpkit {
 
+BenchAttach bench_counting_sink() { return {"drop", {"action=drop"}}; }
+
+std::string bench_arrival_point(BenchArrival a) {
+    switch (a) {
+    case BenchArrival::None: return "";
+    case BenchArrival::Gen: return BenchLab::kGenIf;
+    case BenchArrival::Sink: return BenchLab::kSinkIf;
+    case BenchArrival::Stack: return "stack";
+    }
+    return "";
+}
+
 const std::vector<BenchScenario>& bench_scenarios() {
+    using A = BenchArrival;
+    // Every field named in every entry: g++ 12 warns about designated initializers that
+    // leave one out, defaults or not.
     static const std::vector<BenchScenario> table = {
-        {"drop", "drop every frame on dut0 (drop, action=drop)", {"drop", {"action=drop"}}, {},
-         false, ""},
-        {"pass", "pass every frame on dut0 up to its IP stack (drop, action=pass)",
-         {"drop", {"action=pass"}}, {}, true, ""},
-        {"tx", "bounce UDP back out of dut0 (drop, action=tx-udp); gen0 counts what returns",
-         {"drop", {"action=tx-udp", "protos=udp"}}, BenchAttach{"drop", {"action=drop"}}, false,
-         ""},
-        {"redirect", "redirect frames from dut0 to another interface", {}, {}, false,
-         "comes with the redirect family (issue 5)"},
+        {.name = "drop",
+         .description = "drop every frame on dut0 (drop, action=drop)",
+         .dut = BenchAttach{"drop", {"action=drop"}},
+         .arrival = A::None,
+         .unavailable = ""},
+        {.name = "pass",
+         .description = "pass every frame on dut0 up to its IP stack (drop, action=pass)",
+         .dut = BenchAttach{"drop", {"action=pass"}},
+         .arrival = A::Stack,
+         .unavailable = ""},
+        {.name = "tx",
+         .description = "bounce UDP back out of dut0 (drop, action=tx-udp); gen0 counts what "
+                        "returns",
+         .dut = BenchAttach{"drop", {"action=tx-udp", "protos=udp"}},
+         .arrival = A::Gen,
+         .unavailable = ""},
+        {.name = "redirect",
+         .description = "redirect from dut0 through a devmap out of dut1; sink1 counts what "
+                        "arrives",
+         .dut = BenchRedirect{"devmap", ""},
+         .arrival = A::Sink,
+         .unavailable = ""},
+        {.name = "redirect-cpu",
+         .description = "redirect from dut0 through a cpumap to CPU 1, up the stack there",
+         .dut = BenchRedirect{"cpumap", "1"},
+         .arrival = A::Stack,
+         .unavailable = ""},
+        {.name = "redirect-cpu-devmap",
+         .description = "redirect from dut0 through a cpumap to CPU 1, on from there through a "
+                        "devmap out of dut1; sink1 counts what arrives",
+         .dut = BenchRedirect{"cpumap", "1"},
+         .arrival = A::Sink,
+         .unavailable = ""},
+        {.name = "afxdp",
+         .description = "frames from dut0 to an AF_XDP socket",
+         .dut = BenchAttach{},
+         .arrival = A::None,
+         .unavailable = "comes with the AF_XDP family"},
+        {.name = "ipsec",
+         .description = "ESP decryption on dut0",
+         .dut = BenchAttach{},
+         .arrival = A::None,
+         .unavailable = "comes with the ipsec family"},
     };
     return table;
 }

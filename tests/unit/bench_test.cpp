@@ -2,6 +2,8 @@
 // table, and the JSON shape docs/bench.md documents.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "core/bench_measure.h"
 #include "core/bench_report.h"
 #include "core/bench_scenarios.h"
@@ -63,45 +65,114 @@ TEST(BenchScenarios, KnownAvailableAndUnknown) {
         auto s = find_bench_scenario(name);
         ASSERT_TRUE(s) << s.error().message;
         EXPECT_EQ((*s)->name, name);
-        EXPECT_EQ((*s)->dut.family, "drop");
+        ASSERT_TRUE(std::holds_alternative<BenchAttach>((*s)->dut));
+        EXPECT_EQ(std::get<BenchAttach>((*s)->dut).family, "drop");
     }
-    EXPECT_TRUE((*find_bench_scenario("tx"))->gen) << "tx needs a program on gen0";
-    EXPECT_FALSE((*find_bench_scenario("drop"))->gen);
-    EXPECT_TRUE((*find_bench_scenario("pass"))->dut_has_address);
+    EXPECT_EQ((*find_bench_scenario("tx"))->arrival, BenchArrival::Gen)
+        << "tx needs a program on gen0";
+    EXPECT_EQ((*find_bench_scenario("drop"))->arrival, BenchArrival::None);
+    EXPECT_TRUE((*find_bench_scenario("pass"))->dut_has_address());
+    EXPECT_FALSE((*find_bench_scenario("drop"))->dut_has_address());
 
     auto unknown = find_bench_scenario("nosuch");
     ASSERT_FALSE(unknown);
     EXPECT_EQ(unknown.error().message,
-              "unknown bench scenario 'nosuch'; known: drop, pass, tx, redirect");
+              "unknown bench scenario 'nosuch'; known: drop, pass, tx, redirect, redirect-cpu, "
+              "redirect-cpu-devmap, afxdp, ipsec");
 
-    auto redirect = find_bench_scenario("redirect");
-    ASSERT_FALSE(redirect);
-    EXPECT_NE(redirect.error().message.find("not available yet"), std::string::npos);
-    EXPECT_NE(redirect.error().message.find("redirect family"), std::string::npos);
+    auto afxdp = find_bench_scenario("afxdp");
+    ASSERT_FALSE(afxdp);
+    EXPECT_EQ(afxdp.error().err, EOPNOTSUPP);
+    EXPECT_NE(afxdp.error().message.find("not available yet"), std::string::npos);
+}
+
+TEST(BenchScenarios, RedirectsGoWhereXdpBenchSendsThem) {
+    struct Want {
+        const char* name;
+        const char* via;
+        const char* cpus;
+        BenchArrival arrival;
+    };
+    for (const Want& w : {Want{"redirect", "devmap", "", BenchArrival::Sink},
+                          Want{"redirect-cpu", "cpumap", "1", BenchArrival::Stack},
+                          Want{"redirect-cpu-devmap", "cpumap", "1", BenchArrival::Sink}}) {
+        SCOPED_TRACE(w.name);
+        auto s = find_bench_scenario(w.name);
+        ASSERT_TRUE(s) << s.error().message;
+        const auto* r = std::get_if<BenchRedirect>(&(*s)->dut);
+        ASSERT_NE(r, nullptr);
+        EXPECT_EQ(r->via, w.via);
+        EXPECT_EQ(r->cpus, w.cpus);
+        EXPECT_EQ((*s)->arrival, w.arrival);
+    }
+    EXPECT_TRUE((*find_bench_scenario("redirect"))->needs_sink());
+    EXPECT_FALSE((*find_bench_scenario("redirect-cpu"))->needs_sink());
+    EXPECT_TRUE((*find_bench_scenario("redirect-cpu"))->dut_has_address())
+        << "the stack on CPU 1 takes only frames for an address it has";
+}
+
+TEST(BenchScenarios, TableIsConsistent) {
+    std::set<std::string> names;
+    for (const auto& s : bench_scenarios()) {
+        SCOPED_TRACE(s.name);
+        EXPECT_TRUE(names.insert(s.name).second) << "listed twice";
+        EXPECT_FALSE(s.description.empty());
+        if (!s.unavailable.empty()) continue;
+        // Only XDP_REDIRECT reaches dut1, so a scenario counting at the sink redirects.
+        if (s.needs_sink()) {
+            EXPECT_TRUE(std::holds_alternative<BenchRedirect>(s.dut));
+        }
+        if (const auto* a = std::get_if<BenchAttach>(&s.dut)) {
+            EXPECT_FALSE(a->family.empty());
+        }
+    }
+}
+
+TEST(BenchScenarios, ArrivalPointsAreTheLabsNames) {
+    EXPECT_EQ(bench_arrival_point(BenchArrival::None), "");
+    EXPECT_EQ(bench_arrival_point(BenchArrival::Gen), "gen0");
+    EXPECT_EQ(bench_arrival_point(BenchArrival::Sink), "sink1");
+    EXPECT_EQ(bench_arrival_point(BenchArrival::Stack), "stack");
+    EXPECT_EQ(bench_counting_sink().family, "drop");
+    EXPECT_EQ(bench_counting_sink().params, std::vector<std::string>{"action=drop"});
 }
 
 TEST(BenchReportJson, ShapeAsDocumented) {
     BenchReport r;
-    r.scenario = "tx";
+    r.scenario = "redirect";
     r.size = 64;
     r.threads = 1;
     r.measured_seconds = 4;
     r.sent_pps = 10e6;
     r.received_pps = {9e6, 8e6, 9.5e6};
-    r.returned_pps = Spread{8.9e6, 7.9e6, 9.4e6};
+    r.arrived_at = "sink1";
+    r.arrived_pps = Spread{8.9e6, 7.9e6, 9.4e6};
+    r.frames = {50000000, 45000000, 44100000};
     r.cpu_busy_percent = {100, 5};
     const Json j = to_json(r);
     EXPECT_EQ(j.dump(),
-              R"({"scenario":"tx","size":64,"threads":1,"measured_seconds":4.0,"sent_mpps":10.0,)"
-              R"("received_mpps":{"median":9.0,"min":8.0,"max":9.5},)"
-              R"("returned_mpps":{"median":8.9,"min":7.9,"max":9.4},)"
+              R"({"scenario":"redirect","size":64,"threads":1,"measured_seconds":4.0,)"
+              R"("sent_mpps":10.0,"received_mpps":{"median":9.0,"min":8.0,"max":9.5},)"
+              R"("arrived_at":"sink1","arrived_mpps":{"median":8.9,"min":7.9,"max":9.4},)"
+              R"("frames":{"sent":50000000,"received":45000000,"arrived":44100000},)"
               R"("cpu_busy_percent":[100.0,5.0],"interrupted":false})");
-    r.returned_pps.reset();
-    EXPECT_TRUE(to_json(r).at("returned_mpps").is_null());
     const std::string text = format_bench(r);
     EXPECT_NE(text.find("received  9.00 Mpps median (min 8.00 Mpps, max 9.50 Mpps)"),
               std::string::npos)
         << text;
+    EXPECT_NE(text.find("arrived   8.90 Mpps median (min 7.90 Mpps, max 9.40 Mpps) at sink1: "
+                        "98.0 % of received"),
+              std::string::npos)
+        << text;
+
+    r.arrived_at.clear();
+    r.arrived_pps.reset();
+    r.frames.arrived.reset();
+    const Json none = to_json(r);
+    EXPECT_TRUE(none.at("arrived_at").is_null());
+    EXPECT_TRUE(none.at("arrived_mpps").is_null());
+    EXPECT_TRUE(none.at("frames").at("arrived").is_null());
+    EXPECT_EQ(format_bench(r).find("arrived"), std::string::npos);
 }
 
 }  // namespace

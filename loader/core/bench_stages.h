@@ -1,0 +1,42 @@
+// What a bench scenario puts where in its lab, and the running frame counts it reads back:
+// the DUT program's verdicts, and the frames that arrived after it.
+#pragma once
+
+#include <optional>
+#include <variant>
+
+#include "bench_lab.h"
+#include "bench_scenarios.h"
+#include "fd.h"
+#include "snmp.h"
+#include "status.h"
+
+namespace xdpkit {
+
+// A running total of frames at one point of the lab. Both sources are file descriptors bound
+// to their namespace when opened, so they are read from wherever the sampling loop is.
+class FrameTally {
+public:
+    // Every verdict of a program: its pinned action_counters.
+    static FrameTally verdicts(Fd action_counters) { return FrameTally(std::move(action_counters)); }
+    // UDP datagrams the stack took all the way up and found no socket for.
+    static FrameTally udp_no_ports(SnmpCounters stack) { return FrameTally(std::move(stack)); }
+    Result<uint64_t> read() const;
+
+private:
+    explicit FrameTally(std::variant<Fd, SnmpCounters> source) : source_(std::move(source)) {}
+    std::variant<Fd, SnmpCounters> source_;
+};
+
+// Where the scenario's frames are counted after dut0: the counting program on gen0 or sink1,
+// or the DUT namespace's stack. Set up before the DUT: the program on sink1 is what lets
+// dut1 take redirected frames, and the redirect plan checks for it. nullopt: nowhere.
+Result<std::optional<FrameTally>> set_up_arrival(const BenchScenario& scenario,
+                                                 const BenchLab& lab, const FamilyLookup& lookup);
+
+// The scenario's stage on dut0, attached or set up as a redirect (on to dut1 when its frames
+// go to the sink); the tally is its verdicts.
+Result<FrameTally> set_up_dut(const BenchScenario& scenario, const BenchLab& lab,
+                              const FamilyLookup& lookup);
+
+}  // namespace xdpkit
