@@ -31,7 +31,7 @@ public:
     Result<FrameTally> verdicts() const;
     // Frames the engine's loops took off their RX rings: the arrived count.
     FrameTally received_by_loops() const;
-    // Where the frames the program sent to the sockets went (frames_report.h's xsk part).
+    // The frames the program sent to the sockets, and the sockets' kernel drop counters.
     BenchXskFrames frames() const;
 
 private:
