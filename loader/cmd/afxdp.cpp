@@ -1,5 +1,6 @@
 // xdpkit afxdp IFACE [--queue Q | --all-queues] [--mode drop|pong] [--steer ...] [--filter ...]
-//              [--copy | --zerocopy] [--busy-poll] [--batch N] [--frames N] [--frame-size B]
+//              [--chain | --replace] [--copy | --zerocopy] [--busy-poll] [--batch N]
+//              [--frames N] [--frame-size B]
 //              [--interval S] [--count N] [--duration S]
 #include <fmt/format.h>
 
@@ -114,6 +115,8 @@ void register_afxdp(CommandTable& t, CLI::App& app) {
                     "XDP mode of the steering program: native, skb or auto (default auto)");
     cmd->add_flag("--chain", a->req.append,
                   "Run the steering program after the programs already attached");
+    cmd->add_flag("--replace", a->req.replace,
+                  "Swap an attached afxdp stage (or the whole chain) atomically");
     cmd->add_option("--interval", a->interval, "Seconds between reports (default 1)")
         ->check(CLI::Range(0.01, 3600.0));
     cmd->add_option("--count", a->count, "Stop after N reports (default: until Ctrl-C)")

@@ -4,6 +4,8 @@
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 #include <net/if.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -51,6 +53,17 @@ Result<uint32_t> active_rx_queues(const Interface& iface) {
         ch.rx_count + ch.combined_count > 0)
         return ch.rx_count + ch.combined_count;
     return link_rx_queues(iface.ifindex);
+}
+
+// Pinned right after it started: the few frames the loop may take before are no matter.
+Result<void> pin_thread(std::thread& t, int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (const int err = ::pthread_setaffinity_np(t.native_handle(), sizeof(set), &set))
+        return make_error(err, "cannot pin the AF_XDP loop to CPU {}: {}", cpu,
+                          std::strerror(err));
+    return {};
 }
 
 std::string queue_list(const std::vector<uint32_t>& queues) {
@@ -122,6 +135,8 @@ Result<void> check_afxdp_request(const AfxdpRequest& req) {
     if (req.copy && req.zerocopy)
         return make_error(EINVAL, "--copy and --zerocopy exclude each other (neither: zero-copy "
                                   "when the driver has it, else copy)");
+    if (req.replace && req.append)
+        return make_error(EINVAL, "--replace and --chain exclude each other");
     if (req.queue && req.all_queues)
         return make_error(EINVAL, "--queue and --all-queues exclude each other");
     if (req.batch == 0 || req.batch > XSK_RING_CONS__DEFAULT_NUM_DESCS)
@@ -185,6 +200,7 @@ Result<AfxdpPlan> plan_afxdp(const AfxdpRequest& req) {
     plan.loop.busy_poll = req.busy_poll;
     plan.xdp_mode = *parse_xdp_mode(req.xdp_mode);
     plan.append = req.append;
+    plan.replace = req.replace;
     if (plan.steering.filter == AFXDP_FILTER_NONE &&
         plan.steering.steer == AFXDP_STEER_ALL)
         plan.notes.push_back(fmt::format(
@@ -218,11 +234,13 @@ Result<std::unique_ptr<AfxdpSession>> AfxdpSession::start(const Family& family,
                                                       i * slice, s->xsks_.frames_per_socket,
                                                       plan.loop));
     s->running_ = true;
-    for (auto& loop : s->loops_)
+    for (auto& loop : s->loops_) {
         s->threads_.emplace_back([&l = *loop, &stop = s->stop_] { l.run(stop); });
+        if (plan.loop_cpu) XDPKIT_TRY(pin_thread(s->threads_.back(), *plan.loop_cpu));
+    }
 
     AfxdpSession* self = s.get();
-    AttachRequest req{&family, plan.iface.name, plan.xdp_mode, false, plan.append,
+    AttachRequest req{&family, plan.iface.name, plan.xdp_mode, plan.replace, plan.append,
                       afxdp_params(plan),
                       [self](const LoadedProgram& p) { return self->fill_xskmap(p); }};
     auto attached = attach_program(req);

@@ -41,7 +41,8 @@ struct AfxdpRequest {
     uint32_t frame_size = 4096;
     bool hugepages = false;
     std::string xdp_mode = "auto";
-    bool append = false;  // --chain: after the stages already attached
+    bool append = false;   // --chain: after the stages already attached
+    bool replace = false;  // --replace: swap an attached afxdp stage, or the whole chain
 };
 
 struct Steering {
@@ -61,7 +62,9 @@ struct AfxdpPlan {
     XskConfig xsk;
     XskLoopConfig loop;
     XdpMode xdp_mode = XdpMode::Auto;
-    bool append = false;
+    bool append = false, replace = false;
+    // The CPU every loop thread is pinned to; none: wherever the scheduler puts them.
+    std::optional<int> loop_cpu;
     std::vector<std::string> notes;
 };
 

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <thread>
 
+#include "bench_afxdp.h"
 #include "bench_lab.h"
 #include "bench_stages.h"
 #include "bpffs.h"
@@ -114,6 +115,7 @@ Result<BenchReport> run_bench(const BenchScenario& scenario, const BenchOptions&
     if (!arrivals) return arrivals.error();
     auto dut = set_up_dut(scenario, **lab, lookup);
     if (!dut) return dut.error();
+    if (dut->xsk) *arrivals = dut->xsk->received_by_loops();
     auto mac = dut_mac((*lab)->dut_ns());
     if (!mac) return mac.error();
 
@@ -126,7 +128,7 @@ Result<BenchReport> run_bench(const BenchScenario& scenario, const BenchOptions&
             if (!arrived) return arrived.error();
             r.arrived = *arrived;
         }
-        auto rx = dut->read();
+        auto rx = dut->verdicts.read();
         if (!rx) return rx.error();
         r.received = *rx;
         return r;
@@ -188,6 +190,7 @@ Result<BenchReport> run_bench(const BenchScenario& scenario, const BenchOptions&
     report.frames.sent = last->sent;
     report.frames.received = last->received - start->received;
     if (*arrivals) report.frames.arrived = last->arrived - start->arrived;
+    if (dut->xsk) report.frames.xsk = dut->xsk->frames();
     return report;
 }
 

@@ -18,6 +18,14 @@ std::string spread_text(const Spread& s) {
                        format_pps(s.max));
 }
 
+Json xsk_json(const std::optional<BenchXskFrames>& x) {
+    if (!x) return nullptr;
+    return {{"to_socket", x->to_socket},
+            {"rx_dropped", x->rx_dropped},
+            {"rx_fill_ring_empty_descs", x->rx_fill_ring_empty_descs},
+            {"rx_ring_full", x->rx_ring_full}};
+}
+
 }  // namespace
 
 Json to_json(const BenchReport& r) {
@@ -32,7 +40,8 @@ Json to_json(const BenchReport& r) {
             {"frames",
              {{"sent", r.frames.sent},
               {"received", r.frames.received},
-              {"arrived", r.frames.arrived ? Json(*r.frames.arrived) : Json(nullptr)}}},
+              {"arrived", r.frames.arrived ? Json(*r.frames.arrived) : Json(nullptr)},
+              {"xsk", xsk_json(r.frames.xsk)}}},
             {"cpu_busy_percent", r.cpu_busy_percent},
             {"interrupted", r.interrupted}};
 }
@@ -50,6 +59,11 @@ std::string format_bench(const BenchReport& r) {
                                100.0 * double(*r.frames.arrived) / double(r.frames.received));
         out += "\n";
     }
+    if (const auto& x = r.frames.xsk)
+        out += fmt::format("  AF_XDP    {} frames to the sockets; kernel drops: rx_dropped {}, "
+                           "rx_ring_full {}, fill ring empty {} times\n",
+                           x->to_socket, x->rx_dropped, x->rx_ring_full,
+                           x->rx_fill_ring_empty_descs);
     std::string cpus;
     for (size_t i = 0; i < r.cpu_busy_percent.size(); ++i)
         cpus += fmt::format("{}cpu{} {:.0f}%", i ? ", " : "", i, r.cpu_busy_percent[i]);

@@ -13,9 +13,19 @@ namespace xdpkit {
 // Frames over the whole run, warm-up included, read after the generator stopped and the lab
 // drained: exact counts, so arrived <= received always holds, and received <= sent but for
 // the ARP reply or two a DUT with an address asks for (bench_lab.cpp keeps the rest quiet).
+// The AF_XDP scenarios: what the steering program sent to the sockets, and the sockets'
+// XDP_STATISTICS, which say where those that user space did not get went.
+struct BenchXskFrames {
+    uint64_t to_socket = 0;
+    uint64_t rx_dropped = 0;                // no frame to copy into (or too big for one)
+    uint64_t rx_fill_ring_empty_descs = 0;  // times the kernel found the fill ring empty
+    uint64_t rx_ring_full = 0;              // no room left in the RX ring
+};
+
 struct BenchFrames {
     uint64_t sent = 0, received = 0;
     std::optional<uint64_t> arrived;
+    std::optional<BenchXskFrames> xsk;
 };
 
 struct BenchReport {

@@ -12,6 +12,7 @@ std::string bench_arrival_point(BenchArrival a) {
     case BenchArrival::Gen: return BenchLab::kGenIf;
     case BenchArrival::Sink: return BenchLab::kSinkIf;
     case BenchArrival::Stack: return "stack";
+    case BenchArrival::Socket: return "xsk";
     }
     return "";
 }
@@ -55,10 +56,17 @@ const std::vector<BenchScenario>& bench_scenarios() {
          .arrival = A::Sink,
          .unavailable = ""},
         {.name = "afxdp",
-         .description = "frames from dut0 to an AF_XDP socket",
-         .dut = BenchAttach{},
-         .arrival = A::None,
-         .unavailable = "comes with the AF_XDP family"},
+         .description = "steer every frame of dut0 to AF_XDP sockets (copy mode), received and "
+                        "recycled by user space on CPU 1",
+         .dut = BenchAfxdp{.busy_poll = false},
+         .arrival = A::Socket,
+         .unavailable = ""},
+        {.name = "afxdp-busy-poll",
+         .description = "afxdp, the loop busy-polling the queue (SO_PREFER_BUSY_POLL) instead of "
+                        "sleeping in poll()",
+         .dut = BenchAfxdp{.busy_poll = true},
+         .arrival = A::Socket,
+         .unavailable = ""},
         {.name = "ipsec",
          .description = "ESP decryption on dut0",
          .dut = BenchAttach{},

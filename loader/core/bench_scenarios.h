@@ -24,6 +24,15 @@ struct BenchRedirect {
     std::string cpus;  // cpumap only; empty: every online CPU
 };
 
+// dut0's frames to AF_XDP sockets: the engine run the way `xdpkit afxdp dut0 --all-queues
+// --copy --mode drop --steer all [--busy-poll]` runs it, its loops pinned to kLoopCpu (the
+// second CPU, where xdp-tutorial's af_xdp_user is pinned for its 8.6 Mpps; the generator and
+// dut0's NAPI run on the first).
+struct BenchAfxdp {
+    static constexpr int kLoopCpu = 1;
+    bool busy_poll = false;
+};
+
 // Where the frames dut0's program sent on are counted: the report's "arrived". A frame the
 // DUT handed on but the next hop dropped is not throughput, so this is the honest figure
 // wherever there is one.
@@ -34,20 +43,21 @@ enum class BenchArrival {
             // sink1 gets the counting program
     Stack,  // up the DUT's IP stack: dut0 gets the destination address, and the stack's count
             // of UDP datagrams to a port nobody listens on (the generator's port 9) is read
+    Socket, // into the AF_XDP sockets: the frames the engine's loops took off their RX rings
 };
 
 // What counts arrivals at gen0 and sink1: XDP_DROP, and its verdict counters are the count.
 // Its presence is also what gives the veth end before it ndo-xmit (the veth peer-NAPI rule).
 BenchAttach bench_counting_sink();
 
-// "gen0", "sink1", "stack"; empty for None.
+// "gen0", "sink1", "stack", "xsk"; empty for None.
 std::string bench_arrival_point(BenchArrival a);
 
 struct BenchScenario {
     std::string name, description;
     // On dut0: its action_counters (every verdict) are the received rate. Its presence also
     // gives gen0 ndo-xmit, without which live frames are dropped.
-    std::variant<BenchAttach, BenchRedirect> dut;
+    std::variant<BenchAttach, BenchRedirect, BenchAfxdp> dut;
     BenchArrival arrival = BenchArrival::None;
     std::string unavailable;  // not empty: why it cannot run yet
 

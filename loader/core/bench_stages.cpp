@@ -6,6 +6,7 @@
 
 #include <xdpkit/common.h>
 
+#include "bench_afxdp.h"
 #include "counters.h"
 #include "netns.h"
 #include "redirect.h"
@@ -17,15 +18,6 @@ Result<const Family*> family_named(const std::string& name, const FamilyLookup& 
     const Family* family = lookup(name);
     if (!family) return make_error(EINVAL, "bench: no program family '{}'", name);
     return family;
-}
-
-// The pinned verdict counters of a stage just attached (the fd works from any namespace).
-Result<FrameTally> verdicts_of(const AttachResult& attached) {
-    const std::string path =
-        attached.pin_dir + "/" + attached.family + "/" + XDPKIT_ACTION_COUNTERS_MAP;
-    const int fd = bpf_obj_get(path.c_str());
-    if (fd < 0) return make_error(errno, "cannot open {}: {}", path, std::strerror(errno));
-    return FrameTally::verdicts(Fd(fd));
 }
 
 // Attaches a program in native mode to ifname inside ns.
@@ -63,9 +55,23 @@ Result<FrameTally> set_up_redirect_dut(const BenchRedirect& what, bool to_sink,
 
 }  // namespace
 
+Result<FrameTally> verdicts_of(const AttachResult& attached) {
+    const std::string path =
+        attached.pin_dir + "/" + attached.family + "/" + XDPKIT_ACTION_COUNTERS_MAP;
+    const int fd = bpf_obj_get(path.c_str());
+    if (fd < 0) return make_error(errno, "cannot open {}: {}", path, std::strerror(errno));
+    return FrameTally::verdicts(Fd(fd));
+}
+
+BenchDut::BenchDut(FrameTally v, std::unique_ptr<BenchXsk> x)
+    : verdicts(std::move(v)), xsk(std::move(x)) {}
+BenchDut::BenchDut(BenchDut&&) noexcept = default;
+BenchDut::~BenchDut() = default;
+
 Result<uint64_t> FrameTally::read() const {
     if (const auto* stack = std::get_if<SnmpCounters>(&source_))
         return stack->read("Udp", "NoPorts");
+    if (const auto* count = std::get_if<std::function<uint64_t()>>(&source_)) return (*count)();
     auto recs = read_datarecs(std::get<Fd>(source_).get());
     if (!recs) return recs.error();
     uint64_t n = 0;
@@ -77,6 +83,7 @@ Result<std::optional<FrameTally>> set_up_arrival(const BenchScenario& scenario,
                                                  const BenchLab& lab, const FamilyLookup& lookup) {
     switch (scenario.arrival) {
     case BenchArrival::None:
+    case BenchArrival::Socket:  // the engine's count, once set_up_dut started it
         return std::optional<FrameTally>();
     case BenchArrival::Gen:
     case BenchArrival::Sink: {
@@ -97,12 +104,25 @@ Result<std::optional<FrameTally>> set_up_arrival(const BenchScenario& scenario,
     return make_error(EINVAL, "bench: unknown arrival point");
 }
 
-Result<FrameTally> set_up_dut(const BenchScenario& scenario, const BenchLab& lab,
-                              const FamilyLookup& lookup) {
-    if (const auto* redirect = std::get_if<BenchRedirect>(&scenario.dut))
-        return set_up_redirect_dut(*redirect, scenario.needs_sink(), lab.dut_ns(), lookup);
-    return attach_counting(std::get<BenchAttach>(scenario.dut), lab.dut_ns(), BenchLab::kDutIf,
-                           lookup);
+Result<BenchDut> set_up_dut(const BenchScenario& scenario, const BenchLab& lab,
+                            const FamilyLookup& lookup) {
+    if (const auto* xsk = std::get_if<BenchAfxdp>(&scenario.dut)) {
+        auto family = family_named("afxdp", lookup);
+        if (!family) return family.error();
+        auto engine = BenchXsk::start(*xsk, lab, **family);
+        if (!engine) return engine.error();
+        auto verdicts = (*engine)->verdicts();
+        if (!verdicts) return verdicts.error();
+        return BenchDut{std::move(*verdicts), std::move(*engine)};
+    }
+    auto verdicts =
+        std::holds_alternative<BenchRedirect>(scenario.dut)
+            ? set_up_redirect_dut(std::get<BenchRedirect>(scenario.dut), scenario.needs_sink(),
+                                  lab.dut_ns(), lookup)
+            : attach_counting(std::get<BenchAttach>(scenario.dut), lab.dut_ns(),
+                              BenchLab::kDutIf, lookup);
+    if (!verdicts) return verdicts.error();
+    return BenchDut{std::move(*verdicts), nullptr};
 }
 
 }  // namespace xdpkit

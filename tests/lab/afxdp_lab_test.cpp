@@ -190,6 +190,24 @@ TEST_F(AfxdpLab, SigintWithAnotherStageLeavesThatStageAlone) {
     EXPECT_TRUE(lab.ping6(2));  // the stack has veth0 back
 }
 
+// The refusal names both ways out, and the second one exists: --replace swaps the chain.
+TEST_F(AfxdpLab, ReplaceSwapsTheChainTheRefusalOffers) {
+    attach_ok(lab, {"pass", "veth0"});
+    const auto refused = lab.xdpkit({"afxdp", "veth0", "--count", "1"});
+    EXPECT_EQ(refused.status, 1);
+    EXPECT_NE(refused.err.find("add --chain"), std::string::npos) << refused.err;
+    EXPECT_NE(refused.err.find("--replace"), std::string::npos) << refused.err;
+    AfxdpRun run(lab.dut_ns(), {"veth0", "--replace", "--filter", "udp:9"});
+    ASSERT_TRUE(run.wait_for("started")) << run.err();
+    const json st = lab.status();
+    ASSERT_EQ(st.at("chain").size(), 1u) << st;
+    EXPECT_EQ(st.at("chain").at(0).at("program"), "afxdp");
+    EXPECT_TRUE(lab.send_udp4(3, 9));
+    EXPECT_EQ(run.stop(SIGINT), 0) << run.err();
+    EXPECT_EQ(run.last("stopped").at("rx_packets"), 3);
+    expect_nothing_attached(lab.dut_ns(), "veth0");  // what --replace swapped out stays gone
+}
+
 TEST_F(AfxdpLab, ZeroCopyOnVethIsOneLineAndChangesNothing) {
     const auto r = lab.xdpkit({"afxdp", "veth0", "--zerocopy"});
     EXPECT_EQ(r.status, 1);

@@ -52,6 +52,8 @@ TEST(AfxdpOptions, ContradictionsAndBadSizesAreRefusedBeforeAnythingIsOpened) {
     EXPECT_EQ(refused([](AfxdpRequest&) {}), "");
     EXPECT_NE(refused([](AfxdpRequest& r) { r.copy = r.zerocopy = true; }).find("exclude"),
               std::string::npos);
+    EXPECT_EQ(refused([](AfxdpRequest& r) { r.replace = r.append = true; }),
+              "--replace and --chain exclude each other");
     EXPECT_NE(refused([](AfxdpRequest& r) {
                   r.queue = 1;
                   r.all_queues = true;

@@ -78,12 +78,27 @@ TEST(BenchScenarios, KnownAvailableAndUnknown) {
     ASSERT_FALSE(unknown);
     EXPECT_EQ(unknown.error().message,
               "unknown bench scenario 'nosuch'; known: drop, pass, tx, redirect, redirect-cpu, "
-              "redirect-cpu-devmap, afxdp, ipsec");
+              "redirect-cpu-devmap, afxdp, afxdp-busy-poll, ipsec");
 
-    auto afxdp = find_bench_scenario("afxdp");
-    ASSERT_FALSE(afxdp);
-    EXPECT_EQ(afxdp.error().err, EOPNOTSUPP);
-    EXPECT_NE(afxdp.error().message.find("not available yet"), std::string::npos);
+    auto ipsec = find_bench_scenario("ipsec");
+    ASSERT_FALSE(ipsec);
+    EXPECT_EQ(ipsec.error().err, EOPNOTSUPP);
+    EXPECT_NE(ipsec.error().message.find("not available yet"), std::string::npos);
+}
+
+TEST(BenchScenarios, AfxdpCountsWhatTheSocketsReceive) {
+    for (const auto& [name, busy_poll] : {std::pair{"afxdp", false}, {"afxdp-busy-poll", true}}) {
+        SCOPED_TRACE(name);
+        auto s = find_bench_scenario(name);
+        ASSERT_TRUE(s) << s.error().message;
+        const auto* x = std::get_if<BenchAfxdp>(&(*s)->dut);
+        ASSERT_NE(x, nullptr);
+        EXPECT_EQ(x->busy_poll, busy_poll);
+        EXPECT_EQ((*s)->arrival, BenchArrival::Socket);
+        EXPECT_FALSE((*s)->dut_has_address());
+        EXPECT_FALSE((*s)->needs_sink());
+    }
+    EXPECT_EQ(BenchAfxdp::kLoopCpu, 1) << "the second CPU, as af_xdp_user's 8.6 Mpps";
 }
 
 TEST(BenchScenarios, RedirectsGoWhereXdpBenchSendsThem) {
@@ -133,6 +148,7 @@ TEST(BenchScenarios, ArrivalPointsAreTheLabsNames) {
     EXPECT_EQ(bench_arrival_point(BenchArrival::Gen), "gen0");
     EXPECT_EQ(bench_arrival_point(BenchArrival::Sink), "sink1");
     EXPECT_EQ(bench_arrival_point(BenchArrival::Stack), "stack");
+    EXPECT_EQ(bench_arrival_point(BenchArrival::Socket), "xsk");
     EXPECT_EQ(bench_counting_sink().family, "drop");
     EXPECT_EQ(bench_counting_sink().params, std::vector<std::string>{"action=drop"});
 }
@@ -147,14 +163,14 @@ TEST(BenchReportJson, ShapeAsDocumented) {
     r.received_pps = {9e6, 8e6, 9.5e6};
     r.arrived_at = "sink1";
     r.arrived_pps = Spread{8.9e6, 7.9e6, 9.4e6};
-    r.frames = {50000000, 45000000, 44100000};
+    r.frames = {50000000, 45000000, 44100000, std::nullopt};
     r.cpu_busy_percent = {100, 5};
     const Json j = to_json(r);
     EXPECT_EQ(j.dump(),
               R"({"scenario":"redirect","size":64,"threads":1,"measured_seconds":4.0,)"
               R"("sent_mpps":10.0,"received_mpps":{"median":9.0,"min":8.0,"max":9.5},)"
               R"("arrived_at":"sink1","arrived_mpps":{"median":8.9,"min":7.9,"max":9.4},)"
-              R"("frames":{"sent":50000000,"received":45000000,"arrived":44100000},)"
+              R"("frames":{"sent":50000000,"received":45000000,"arrived":44100000,"xsk":null},)"
               R"("cpu_busy_percent":[100.0,5.0],"interrupted":false})");
     const std::string text = format_bench(r);
     EXPECT_NE(text.find("received  9.00 Mpps median (min 8.00 Mpps, max 9.50 Mpps)"),
@@ -173,6 +189,22 @@ TEST(BenchReportJson, ShapeAsDocumented) {
     EXPECT_TRUE(none.at("arrived_mpps").is_null());
     EXPECT_TRUE(none.at("frames").at("arrived").is_null());
     EXPECT_EQ(format_bench(r).find("arrived"), std::string::npos);
+}
+
+TEST(BenchReportJson, AfxdpSaysWhereTheFramesUserSpaceMissedWent) {
+    BenchReport r;
+    r.scenario = "afxdp";
+    r.arrived_at = "xsk";
+    r.arrived_pps = Spread{3e6, 2.9e6, 3.1e6};
+    r.frames = {10000, 9000, 8700, BenchXskFrames{9000, 300, 300, 25}};
+    const Json j = to_json(r);
+    EXPECT_EQ(j.at("frames").at("xsk").dump(),
+              R"({"to_socket":9000,"rx_dropped":300,"rx_fill_ring_empty_descs":300,)"
+              R"("rx_ring_full":25})");
+    EXPECT_NE(format_bench(r).find("AF_XDP    9000 frames to the sockets; kernel drops: "
+                                   "rx_dropped 300, rx_ring_full 25, fill ring empty 300 times"),
+              std::string::npos)
+        << format_bench(r);
 }
 
 }  // namespace
