@@ -36,9 +36,9 @@ void print_text(const AccelOfflineReport& r) {
     fmt::print("  {:<12} {:>12}  ({} bytes in, {} bytes of inner packets out)\n", "total",
                r.counters.packets, r.counters.bytes_in, r.counters.inner_bytes);
     fmt::print("\nengine: {} pass(es) of {} packets (replay windows reset before each pass), "
-               "{:.6f} s on one core: {}, {} of inner packets\n",
+               "{:.6f} s on one core: {}, {} of inner packets ({:.6f} s of CPU time: {})\n",
                r.repeat, r.packets.size(), r.seconds, format_pps(r.pps()),
-               format_bps(r.inner_bps()));
+               format_bps(r.inner_bps()), r.cpu_seconds, format_pps(r.cpu_pps()));
     if (!r.out.empty())
         fmt::print("wrote {} inner packet(s) to {}\n",
                    r.counters.results[static_cast<size_t>(EspResult::ok)], r.out);

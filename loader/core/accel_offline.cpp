@@ -1,5 +1,7 @@
 #include "accel_offline.h"
 
+#include <time.h>
+
 #include <chrono>
 #include <cstring>
 
@@ -10,6 +12,12 @@ namespace xdpkit {
 namespace {
 
 constexpr size_t kChunk = 2048;  // an AF_XDP UMEM frame: where the live engine will find packets
+
+double thread_cpu_seconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9;
+}
 
 // The frames as a NIC leaves them: one per UMEM-sized chunk of one buffer.
 struct Arena {
@@ -84,7 +92,9 @@ Result<AccelOfflineReport> run_accel_offline(const AccelOfflineRequest& req) {
         (*engine)->reset_replay();
         (*engine)->reset_counters();
         const auto start = std::chrono::steady_clock::now();
+        const double cpu_start = thread_cpu_seconds();
         (*engine)->process(arena.packets);
+        r.cpu_seconds += thread_cpu_seconds() - cpu_start;
         spent += std::chrono::steady_clock::now() - start;
         r.timed_packets += arena.packets.size();
         r.timed_inner_bytes += (*engine)->counters().inner_bytes;
@@ -134,7 +144,9 @@ Json to_json(const AccelOfflineReport& r) {
               {"packets", r.timed_packets},
               {"inner_bytes", r.timed_inner_bytes},
               {"seconds", r.seconds},
+              {"cpu_seconds", r.cpu_seconds},
               {"pps", r.pps()},
+              {"cpu_pps", r.cpu_pps()},
               {"inner_bps", r.inner_bps()},
               {"arena_bytes", r.arena_bytes},
               {"replay_windows_reset_per_pass", true}}}};

@@ -33,12 +33,15 @@ struct AccelOfflineReport {
     std::vector<AccelPacketResult> packets;  // the first pass (every pass is the same)
     EspCounters counters;                    // the first pass
     // Every pass, timed around the engine only (restoring the frames is not timed).
-    double seconds = 0;
+    double seconds = 0;      // wall clock
+    double cpu_seconds = 0;  // this thread's CPU time over the same spans: less than seconds
+                             // when other work shared the core
     uint64_t timed_packets = 0, timed_inner_bytes = 0;
     uint64_t arena_bytes = 0;  // the buffer the frames are decapsulated in
 
     double pps() const { return seconds > 0 ? timed_packets / seconds : 0; }
     double inner_bps() const { return seconds > 0 ? 8.0 * timed_inner_bytes / seconds : 0; }
+    double cpu_pps() const { return cpu_seconds > 0 ? timed_packets / cpu_seconds : 0; }
 };
 
 Result<AccelOfflineReport> run_accel_offline(const AccelOfflineRequest& req);
