@@ -182,10 +182,15 @@ EspResult rebuild_transport(uint8_t* frame, const EspLocation& loc, uint32_t pay
     return EspResult::ok;
 }
 
+// The SPI is the peer's random choice (RFC 4303 §2.1) and does most of the work; the address
+// is folded in two 8-byte words. A multiply-xorshift mix, no per-byte loop: this is per packet.
 size_t EspEngine::KeyHash::operator()(const Key& k) const {
-    uint64_t h = k.spi * 0x9e3779b97f4a7c15ull ^ k.family;
-    for (uint8_t b : k.dst) h = (h ^ b) * 0x100000001b3ull;
-    return static_cast<size_t>(h);
+    uint64_t lo, hi;
+    std::memcpy(&lo, k.dst.data(), 8);
+    std::memcpy(&hi, k.dst.data() + 8, 8);
+    uint64_t h = (uint64_t{k.spi} << 8 | k.family) ^ lo * 0x9e3779b97f4a7c15ull ^ hi;
+    h *= 0xbf58476d1ce4e5b9ull;
+    return static_cast<size_t>(h ^ h >> 31);
 }
 
 Result<std::unique_ptr<EspEngine>> EspEngine::create(CryptoBackend& backend,
