@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/accel_offline.h"
 #include "core/crypto_backend.h"
 #include "core/esp_decap.h"
 #include "core/frames.h"
@@ -268,6 +269,32 @@ TEST_P(EngineTest, ManyBatchesThroughTheBackendsRings) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, EngineTest, ::testing::Values("openssl", "ipsec-mb"));
+
+TEST(JsonShapes, AccelOfflineReport) {
+    AccelOfflineReport r;
+    r.backend = "openssl";
+    r.backend_detail = "OpenSSL 3";
+    r.sa_file = "sas.txt";
+    r.pcap = "esp.pcap";
+    r.sas = 1;
+    r.packets = {{1, 1494, 1428, EspResult::ok, 0x1000, 1, true},
+                 {2, 60, 0, EspResult::not_esp, 0, 0, false}};
+    r.counters.packets = 2;
+    r.counters.results[size_t(EspResult::ok)] = 1;
+    r.counters.results[size_t(EspResult::not_esp)] = 1;
+    r.seconds = 0.5;
+    r.timed_packets = 2;
+    const Json j = to_json(r);
+    EXPECT_EQ(j["out"], nullptr);
+    EXPECT_EQ(j["packets"][0].dump(),
+              R"({"index":1,"len_in":1494,"result":"ok","spi":4096,"seq":1,"mode":"tunnel","len_out":1428})");
+    EXPECT_EQ(j["packets"][1].dump(), R"({"index":2,"len_in":60,"result":"not-esp"})");
+    EXPECT_EQ(j["counters"]["results"].dump(),
+              R"({"ok":1,"auth-fail":0,"bad-padding":0,"replay":0,"too-old":0,"unknown-sa":0,)"
+              R"("malformed":0,"not-esp":1,"crypto-error":0})");
+    EXPECT_EQ(j["timing"]["pps"], 4.0);
+    EXPECT_EQ(j["timing"]["replay_windows_reset_per_pass"], true);
+}
 
 TEST(CryptoBackend, QatFailsWithWhatItLookedFor) {
     auto b = make_crypto_backend("qat");
