@@ -76,6 +76,17 @@ class Case:
             line += f" --salt {self.salt.hex()}"
         return line
 
+    def sa_json(self):
+        """The same SA in the SA file's JSON form."""
+        _, _, cipher, auth, _, _ = ALGS[self.alg]
+        j = {"spi": f"{self.spi:#x}", "dst": self.dst, "action": "xsk:0", "cipher": cipher,
+             "auth": auth, "key": self.key.hex()}
+        if self.auth_key:
+            j["auth_key"] = self.auth_key.hex()
+        if self.salt:
+            j["salt"] = self.salt.hex()
+        return j
+
     def plain(self, seq):
         """A different inner packet per case and sequence number."""
         body = Raw(bytes((seq * 7 + i) & 0xff for i in range(40 + seq % 23)))
@@ -94,8 +105,9 @@ class Case:
         raw = bytearray(bytes(self.sa.encrypt(self.plain(seq), seq_num=seq)))
         if self.natt:
             # scapy 2.5.0 writes the NAT-T UDP length wrong (8): patch it, and zero the UDP
-            # checksum (allowed over IPv4), in the bytes; the IP length is right.
-            udp = (raw[0] & 0x0f) * 4
+            # checksum, in the bytes; the IP length is right. (A zero UDP checksum is not allowed
+            # over IPv6, RFC 8200 §8.1, but the engine, like the stack's ESP-in-UDP, ignores it.)
+            udp = 40 if self.family == 6 else (raw[0] & 0x0f) * 4
             raw[udp + 4:udp + 6] = (len(raw) - udp).to_bytes(2, "big")
             raw[udp + 6:udp + 8] = b"\0\0"
         frame = bytes(Ether(src=ETH.src, dst=ETH.dst, type=0x86dd if self.family == 6 else 0x0800))
@@ -114,6 +126,7 @@ def cases():
                 spi += 1
     out.append(Case(spi, "cbc-sha1", 4, True, natt=True))
     out.append(Case(spi + 1, "gcm", 4, False, natt=True))
+    out.append(Case(spi + 2, "cbc-sha256", 6, True, natt=True))
     return out
 
 
@@ -166,7 +179,8 @@ def check_integrity(tmp, backend, all_cases):
         icv[-1] ^= 0x80  # the ICV's last byte
         frames += [bytes(ct), bytes(icv), good, good]
         want += ["auth-fail", "auth-fail", "ok", "replay"]
-    report, _ = accel(tmp, backend, frames, "\n".join(c.sa_line() for c in all_cases) + "\n",
+    # This time the SA file in its JSON form.
+    report, _ = accel(tmp, backend, frames, json.dumps([c.sa_json() for c in all_cases]),
                       want_out=False)
     got = [p["result"] for p in report["packets"]]
     for i, (g, w) in enumerate(zip(got, want)):
