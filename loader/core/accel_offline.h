@@ -16,6 +16,7 @@ namespace xdpkit {
 struct AccelOfflineRequest {
     std::string backend, sa_file, pcap, out;
     uint32_t repeat = 1;  // passes of the whole capture; the replay windows reset before each
+    bool warm = false;    // leave the frames in the CPU caches between passes (default: flushed)
 };
 
 struct AccelPacketResult {
@@ -38,6 +39,7 @@ struct AccelOfflineReport {
                              // when other work shared the core
     uint64_t timed_packets = 0, timed_inner_bytes = 0;
     uint64_t arena_bytes = 0;  // the buffer the frames are decapsulated in
+    bool warm = false;
 
     double pps() const { return seconds > 0 ? timed_packets / seconds : 0; }
     double inner_bps() const { return seconds > 0 ? 8.0 * timed_inner_bytes / seconds : 0; }

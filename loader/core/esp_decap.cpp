@@ -140,6 +140,7 @@ EspResult rebuild_tunnel(uint8_t* frame, const EspLocation& loc, uint32_t payloa
     if (next_header == kProtoIpv4) {
         if (payload_len < 20 || inner[0] >> 4 != 4) return EspResult::malformed;
         inner_len = be16(inner + 2);
+        if (inner_len < 20) return EspResult::malformed;
         type = kEthIpv4;
     } else {
         if (payload_len < 40 || inner[0] >> 4 != 6) return EspResult::malformed;
@@ -231,11 +232,17 @@ uint32_t EspEngine::find_sa(const uint8_t* frame, const EspLocation& loc, uint32
     const uint8_t* dst = frame + loc.ip_offset + (loc.family == 6 ? 24 : 16);
     Key k{spi, loc.family, {}};
     std::memcpy(k.dst.data(), dst, alen);
-    const auto it = by_key_.find(k);
-    if (it == by_key_.end()) return UINT32_MAX;
-    const auto& want_src = sas_[it->second].sa.src;
+    // Packets come in runs of one SA (one flow per queue): the last hit skips the hash.
+    uint32_t index = last_index_;
+    if (index == UINT32_MAX || !(k == last_key_)) {
+        const auto it = by_key_.find(k);
+        if (it == by_key_.end()) return UINT32_MAX;
+        index = last_index_ = it->second;
+        last_key_ = k;
+    }
+    const auto& want_src = sas_[index].sa.src;
     if (want_src && std::memcmp(want_src->bytes.data(), src, alen) != 0) return UINT32_MAX;
-    return it->second;
+    return index;
 }
 
 void EspEngine::finish(EspPacket& p, EspResult r) {

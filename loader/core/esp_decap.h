@@ -143,6 +143,8 @@ private:
     CryptoBackend& backend_;
     std::vector<SaState> sas_;
     std::unordered_map<Key, uint32_t, KeyHash> by_key_;
+    mutable Key last_key_{};
+    mutable uint32_t last_index_ = UINT32_MAX;
     EspCounters counters_;
     std::array<CryptoJob, kBatch> jobs_{};
     std::array<CryptoJob*, kBatch> submit_{}, done_{};
