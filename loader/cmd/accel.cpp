@@ -39,7 +39,7 @@ void print_text(const AccelOfflineReport& r) {
     fmt::print("\nengine: {} pass(es) of {} packets (replay windows reset before each pass, "
                "frames {}), {:.6f} s on one core: {}, {} of inner packets ({:.6f} s of CPU "
                "time: {})\n",
-               r.repeat, r.packets.size(), r.warm ? "left in cache" : "flushed from cache",
+               r.repeat, r.packets.size(), r.warm ? "left in cache" : "evicted from cache",
                r.seconds, format_pps(r.pps()), format_bps(r.inner_bps()), r.cpu_seconds,
                format_pps(r.cpu_pps()));
     if (!r.out.empty())
@@ -84,7 +84,7 @@ void register_accel(CommandTable& t, CLI::App& app) {
         ->check(CLI::Range(1u, 100000000u))
         ->capture_default_str();
     cmd->add_flag("--warm", a->warm,
-                  "Offline: leave the frames in the CPU caches between passes (default: flushed)");
+                  "Offline: leave the frames in the CPU caches between passes (default: evicted)");
 }
 
 }  // namespace xdpkit

@@ -16,7 +16,7 @@ namespace xdpkit {
 struct AccelOfflineRequest {
     std::string backend, sa_file, pcap, out;
     uint32_t repeat = 1;  // passes of the whole capture; the replay windows reset before each
-    bool warm = false;    // leave the frames in the CPU caches between passes (default: flushed)
+    bool warm = false;    // leave the frames in the CPU caches between passes (default: evicted)
 };
 
 struct AccelPacketResult {
