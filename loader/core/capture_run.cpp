@@ -81,6 +81,7 @@ Result<CaptureRunReport> run_capture(const CaptureRunRequest& req) {
 
     auto prog = load_program(f, LoadOptions{req.params, -1, 0});
     if (!prog) return prog.error();
+    if (req.configure) XDPKIT_TRY(req.configure(*prog));
 
     CaptureRunReport report{f.name, effective_params(f, req.params), req.pcap, req.out,
                             req.repeat, {}, {}};
@@ -105,6 +106,11 @@ Result<CaptureRunReport> run_capture(const CaptureRunRequest& req) {
     auto counters = read_counters(*prog);
     if (!counters) return counters.error();
     report.counters = std::move(*counters);
+    if (req.inspect) {
+        auto state = req.inspect(*prog);
+        if (!state) return state.error();
+        report.state = std::move(*state);
+    }
     if (!req.out.empty()) XDPKIT_TRY(write_pcap(req.out, out));
     return report;
 }
@@ -137,7 +143,8 @@ Json to_json(const CaptureRunReport& r) {
             {"repeat", r.repeat},
             {"packets", frames},
             {"mean_ns", r.mean_ns()},
-            {"counters", counters}};
+            {"counters", counters},
+            {"state", r.state ? r.state->json : Json(nullptr)}};
 }
 
 }  // namespace xdpkit
