@@ -79,7 +79,7 @@ Result<void> handle_run(const RunArgs& a, const GlobalOptions& g) {
                 for (const auto& sa : sas)
                     if (sa.spi == e.sa.spi && to_string(sa.dst) == to_string(e.sa.dst))
                         e.sa = sa;
-            return FamilyState{sa_entries_json(*entries), sa_table_text(*entries)};
+            return FamilyState{Json{{"sas", sa_entries_json(*entries)}}, sa_table_text(*entries)};
         };
     }
     auto r = run_capture(req);

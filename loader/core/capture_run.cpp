@@ -136,15 +136,16 @@ Json to_json(const CaptureRunReport& r) {
                             {"bytes", row.bytes}});
         counters[t.map] = rows;
     }
-    return {{"program", r.program},
+    Json j = {{"program", r.program},
             {"params", params},
             {"pcap", r.pcap},
             {"out", r.out.empty() ? Json(nullptr) : Json(r.out)},
             {"repeat", r.repeat},
             {"packets", frames},
             {"mean_ns", r.mean_ns()},
-            {"counters", counters},
-            {"state", r.state ? r.state->json : Json(nullptr)}};
+            {"counters", counters}};
+    if (r.state) j["state"] = r.state->json;  // only families that keep more (ipsec's SAs)
+    return j;
 }
 
 }  // namespace xdpkit

@@ -25,10 +25,10 @@ Json sa_entries_json(const std::vector<SaEntry>& entries) {
 
 std::string sa_table_text(const std::vector<SaEntry>& entries) {
     if (entries.empty()) return "no SAs\n";
-    std::string out = fmt::format("{:<10} {:<24} {:<8} {:<28} {:>6} {:>10} {:>12} {:>7} {:>7} "
-                                  "{:>9}  {}\n",
-                                  "spi", "dst", "action", "cipher/auth", "window", "packets",
-                                  "bytes", "replay", "too-old", "malformed", "keys");
+    std::string out = fmt::format("{:<10} {:<20} {:<8} {:<28} {:>6} {:>10} {:>10} {:>12} {:>7} "
+                                  "{:>7} {:>9}  {}\n",
+                                  "spi", "dst", "action", "cipher/auth", "window", "top/seen",
+                                  "packets", "bytes", "replay", "too-old", "malformed", "keys");
     for (const auto& e : entries) {
         const auto& sa = e.sa;
         std::string dst = to_string(sa.dst);
@@ -38,9 +38,11 @@ std::string sa_table_text(const std::vector<SaEntry>& entries) {
         if (sa.unverified) keys += "  UNVERIFIED (no integrity check)";
         if (e.stats.steer_failed)
             keys += fmt::format("  steer-failed {}", e.stats.steer_failed);
-        out += fmt::format("{:<10} {:<24} {:<8} {:<28} {:>6} {:>10} {:>12} {:>7} {:>7} {:>9}  {}\n",
+        out += fmt::format("{:<10} {:<20} {:<8} {:<28} {:>6} {:>10} {:>10} {:>12} {:>7} {:>7} "
+                           "{:>9}  {}\n",
                            fmt::format("{:#x}", sa.spi), dst, action_text(sa.action, sa.target),
                            cipher_name(sa.cipher) + "/" + auth_name(sa.auth), sa.replay_window,
+                           fmt::format("{}/{}", e.replay_top, e.stats.highest_seq),
                            e.stats.packets, e.stats.bytes, e.stats.replay, e.stats.too_old,
                            e.stats.malformed, keys);
     }
