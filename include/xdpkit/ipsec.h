@@ -88,6 +88,7 @@ struct ipsec_sa_stats {
 	__u64 too_old;		/* left of the window */
 	__u64 malformed;	/* shorter than this SA's IV + trailer + ICV */
 	__u64 steer_failed;	/* cpu/xsk target missing or wrong RX queue: passed instead */
+	__u64 highest_seq;	/* highest sequence number seen (not verified) on this CPU */
 };
 
 /* sa_keys value (user space only, pinned 0600: never in a map the programs read). */
@@ -102,7 +103,8 @@ struct ipsec_sa_keys {
 	__u8 salt[4];
 };
 
-/* esp_events index: what the parser found, one count per frame. */
+/* esp_events index. The first eight say what the parser found, exactly one per frame; the
+ * rest say what then happened to ESP frames with a valid header (at most one each). */
 enum ipsec_event {
 	IPSEC_EV_ESP_IPV4 = 0,		/* ESP directly over IPv4 */
 	IPSEC_EV_ESP_IPV6 = 1,		/* ESP over IPv6 (after any extension headers) */
@@ -111,13 +113,14 @@ enum ipsec_event {
 	IPSEC_EV_KEEPALIVE = 4,		/* UDP 4500 one-byte 0xFF: passed */
 	IPSEC_EV_FRAGMENT = 5,		/* IPv4 fragment or IPv6 fragment header: passed */
 	IPSEC_EV_NOT_ESP = 6,		/* anything else: passed untouched */
-	IPSEC_EV_UNKNOWN_SPI = 7,	/* no SA (or its source does not match) */
+	IPSEC_EV_MALFORMED = 7,		/* bad IHL, lengths that lie, ESP header cut: dropped */
+	IPSEC_EV_FOUND_SLOTS = 8,
 	IPSEC_EV_INVALID_SPI = 8,	/* SPI 0-255 (RFC 4303 §2.1) or sequence number 0: dropped */
-	IPSEC_EV_MALFORMED = 9,		/* truncated ESP/UDP header, bad IHL, lengths that lie */
-	IPSEC_EV_REPLAY = 10,		/* dropped by the anti-replay pre-check */
-	IPSEC_EV_TOO_OLD = 11,
-	IPSEC_EV_SA_MALFORMED = 12,	/* shorter than the SA's algorithms allow */
-	IPSEC_EV_STEER_FAILED = 13,
+	IPSEC_EV_UNKNOWN_SPI = 9,	/* no SA (or its source does not match) */
+	IPSEC_EV_SA_MALFORMED = 10,	/* shorter than the SA's algorithms allow: dropped */
+	IPSEC_EV_REPLAY = 11,		/* dropped by the anti-replay pre-check */
+	IPSEC_EV_TOO_OLD = 12,
+	IPSEC_EV_STEER_FAILED = 13,	/* cpu/xsk target missing or another RX queue: passed */
 	IPSEC_EV_SLOTS = 14,
 };
 

@@ -9,6 +9,7 @@ const std::vector<const Family*>& all_families() {
         &baseline_family(),
         &redirect_family(),
         &afxdp_family(),
+        &ipsec_family(),
     };
     return all;
 }

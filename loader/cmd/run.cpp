@@ -4,13 +4,15 @@
 #include "command.h"
 #include "core/capture_run.h"
 #include "core/counters.h"
+#include "core/ipsec_report.h"
+#include "core/ipsec_sad.h"
 #include "families.h"
 
 namespace xdpkit {
 namespace {
 
 struct RunArgs {
-    std::string program, pcap, out;
+    std::string program, pcap, out, sa_file;
     std::vector<std::string> params;
     uint32_t repeat = 1;
 };
@@ -45,6 +47,7 @@ void print_counters(const CaptureRunReport& r) {
 void print_text(const CaptureRunReport& r) {
     print_frames(r);
     print_counters(r);
+    if (r.state) fmt::print("\n{}", r.state->text);
     if (!r.out.empty()) fmt::print("\nwrote {} packets to {}\n", r.frames.size(), r.out);
 }
 
@@ -53,7 +56,33 @@ Result<void> handle_run(const RunArgs& a, const GlobalOptions& g) {
     if (!family) return family.error();
     auto params = parse_param_args(**family, a.params);
     if (!params) return params.error();
-    auto r = run_capture(CaptureRunRequest{*family, *params, a.pcap, a.out, a.repeat});
+    CaptureRunRequest req{*family, *params, a.pcap, a.out, a.repeat};
+    if (!a.sa_file.empty()) {
+        if ((*family)->name != "ipsec")
+            return make_error(EINVAL, "--sa-file is for the ipsec program, not '{}'",
+                              (*family)->name);
+        auto sas = read_sa_file(a.sa_file);
+        if (!sas) return sas.error();
+        // Into this run's own SA table: nothing attached, nothing pinned is touched.
+        req.configure = [sas = *sas](const LoadedProgram& p) -> Result<void> {
+            auto db = SaDatabase::of_program(p);
+            if (!db) return db.error();
+            return db->add(sas);
+        };
+        req.inspect = [sas = *sas](const LoadedProgram& p) -> Result<FamilyState> {
+            auto db = SaDatabase::of_program(p);
+            if (!db) return db.error();
+            auto entries = db->list();
+            if (!entries) return entries.error();
+            // The run keeps no key map: the fingerprints come from the file.
+            for (auto& e : *entries)
+                for (const auto& sa : sas)
+                    if (sa.spi == e.sa.spi && to_string(sa.dst) == to_string(e.sa.dst))
+                        e.sa = sa;
+            return FamilyState{Json{{"sas", sa_entries_json(*entries)}}, sa_table_text(*entries)};
+        };
+    }
+    auto r = run_capture(req);
     if (!r) return r.error();
     if (g.json)
         print_json(to_json(*r));
@@ -72,6 +101,8 @@ void register_run(CommandTable& t, CLI::App& app) {
     cmd->add_option("--pcap", a->pcap, "Capture to read (pcap or pcapng, Ethernet)")->required();
     cmd->add_option("--param", a->params, "Program parameter KEY=VALUE (repeatable)");
     cmd->add_option("--out", a->out, "Write the packets as the program left them to this pcap");
+    cmd->add_option("--sa-file", a->sa_file,
+                    "ipsec: load these SAs into the run's own SA table (JSON or one per line)");
     cmd->add_option("--repeat", a->repeat, "Runs per packet, timed by the kernel")
         ->check(CLI::Range(1u, static_cast<uint32_t>(INT32_MAX)))  // libbpf passes an int
         ->capture_default_str();

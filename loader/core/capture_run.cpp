@@ -81,6 +81,7 @@ Result<CaptureRunReport> run_capture(const CaptureRunRequest& req) {
 
     auto prog = load_program(f, LoadOptions{req.params, -1, 0});
     if (!prog) return prog.error();
+    if (req.configure) XDPKIT_TRY(req.configure(*prog));
 
     CaptureRunReport report{f.name, effective_params(f, req.params), req.pcap, req.out,
                             req.repeat, {}, {}};
@@ -105,6 +106,11 @@ Result<CaptureRunReport> run_capture(const CaptureRunRequest& req) {
     auto counters = read_counters(*prog);
     if (!counters) return counters.error();
     report.counters = std::move(*counters);
+    if (req.inspect) {
+        auto state = req.inspect(*prog);
+        if (!state) return state.error();
+        report.state = std::move(*state);
+    }
     if (!req.out.empty()) XDPKIT_TRY(write_pcap(req.out, out));
     return report;
 }
@@ -130,7 +136,7 @@ Json to_json(const CaptureRunReport& r) {
                             {"bytes", row.bytes}});
         counters[t.map] = rows;
     }
-    return {{"program", r.program},
+    Json j = {{"program", r.program},
             {"params", params},
             {"pcap", r.pcap},
             {"out", r.out.empty() ? Json(nullptr) : Json(r.out)},
@@ -138,6 +144,8 @@ Json to_json(const CaptureRunReport& r) {
             {"packets", frames},
             {"mean_ns", r.mean_ns()},
             {"counters", counters}};
+    if (r.state) j["state"] = r.state->json;  // only families that keep more (ipsec's SAs)
+    return j;
 }
 
 }  // namespace xdpkit

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,12 +14,26 @@
 
 namespace xdpkit {
 
+class LoadedProgram;
+
+// A family's own report section: JSON under "state", and the text table that shows it.
+struct FamilyState {
+    Json json;
+    std::string text;
+};
+
 struct CaptureRunRequest {
     const Family* family = nullptr;
     ParamValues params;
     std::string pcap;
     std::string out;      // write the frames as the program left them here; empty: don't
     uint32_t repeat = 1;  // runs per frame (BPF_PROG_RUN's repeat), for timing
+    // Fills the run's own maps before the first frame (ipsec's --sa-file): a run never
+    // touches anything attached.
+    std::function<Result<void>(const LoadedProgram&)> configure = {};
+    // What the family keeps besides counter tables (ipsec's per-SA counters), read after
+    // the last frame.
+    std::function<Result<FamilyState>(const LoadedProgram&)> inspect = {};
 };
 
 struct FrameRun {
@@ -49,6 +65,7 @@ struct CaptureRunReport {
     uint32_t repeat = 1;
     std::vector<FrameRun> frames;
     std::vector<CounterRows> counters;  // action_counters first (if the program has it)
+    std::optional<FamilyState> state;     // from CaptureRunRequest::inspect
 
     // Mean of the frames' ns per run, each frame weighing the same.
     double mean_ns() const;

@@ -46,7 +46,7 @@ Result<void> pin_stage(const LoadedProgram& p, const std::string& dir) {
 
 // Loads a stage for the chain map chain_fd, slot, and lets the request configure it.
 Result<LoadedProgram> load_stage(const AttachRequest& req, int chain_fd, uint32_t slot) {
-    auto stage = load_program(*req.family, {req.params, chain_fd, slot});
+    auto stage = load_program(*req.family, {req.params, chain_fd, slot, /*share_maps=*/true});
     if (!stage) return stage.error();
     if (req.configure) XDPKIT_TRY(req.configure(*stage));
     return stage;

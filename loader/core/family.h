@@ -86,6 +86,10 @@ struct Family {
     // its targets and CPUs, which live in maps, not in .rodata). Gets the stage's pin dir.
     std::function<std::vector<std::pair<std::string, std::string>>(const std::string&)>
         map_state = {};
+    // For a family whose attachments share maps (ipsec's SA database): before an attached
+    // stage loads, points those maps at their pins so every stage uses the same ones.
+    // `xdpkit run` and the tests leave it out and get private maps.
+    std::function<Result<void>(bpf_object*)> share_maps = {};
 };
 
 // Builds Family::open for a bpftool skeleton type (the C++ statics bpftool generates).

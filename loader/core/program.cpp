@@ -34,6 +34,8 @@ Result<LoadedProgram> load_program(const Family& f, const LoadOptions& opts) {
                               std::strerror(errno));
     }
 
+    if (opts.share_maps && f.share_maps) XDPKIT_TRY(f.share_maps(skel->obj()));
+
     if (skel->load() != 0) {
         const int e = errno;
         return make_error(e, "cannot load program '{}': {}", f.name,

@@ -12,6 +12,7 @@ struct LoadOptions {
     ParamValues params;
     int chain_map_fd = -1;   // share this prog array as xdpkit_chain (else the object makes its own)
     uint32_t chain_slot = 0;  // this stage's slot in the chain
+    bool share_maps = false;  // attach: Family::share_maps points shared maps at their pins
 };
 
 class LoadedProgram {

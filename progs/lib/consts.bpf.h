@@ -20,6 +20,10 @@
 #define IPPROTO_NONE 59
 #define IPPROTO_DSTOPTS 60
 
+/* IPv4 frag_off (host order after bpf_ntohs): more-fragments flag and offset bits. */
+#define IP_MF 0x2000
+#define IP_OFFSET 0x1FFF
+
 #define ICMPV6_ECHO_REQUEST 128
 #define ICMPV6_ECHO_REPLY 129
 

@@ -85,8 +85,11 @@ static __always_inline int is_ipv6_ext(__u8 nexthdr)
 
 /* IPv6 header, then hop-by-hop, routing, destination-options and fragment headers skipped
  * (RFC 8200 §4) up to PARSE_MAX_IPV6_EXT of them. Returns the upper-layer protocol, or -1
- * when the frame ends inside the chain or the chain is longer than the bound. */
-static __always_inline int parse_ip6hdr(struct hdr_cursor *c, struct ipv6hdr **ip6_out)
+ * when the frame ends inside the chain or the chain is longer than the bound. When
+ * fragment is given, it is set to 1 if the chain holds a fragment header (the protocol
+ * is then that of the fragment's payload, which only the first fragment begins with). */
+static __always_inline int parse_ip6hdr_frag(struct hdr_cursor *c, struct ipv6hdr **ip6_out,
+					     int *fragment)
 {
 	struct ipv6hdr *ip6h = c->pos;
 	struct ipv6_opt_hdr *opt;
@@ -99,11 +102,15 @@ static __always_inline int parse_ip6hdr(struct hdr_cursor *c, struct ipv6hdr **i
 	nexthdr = ip6h->nexthdr;
 	if (ip6_out)
 		*ip6_out = ip6h;
+	if (fragment)
+		*fragment = 0;
 
 #pragma unroll
 	for (int i = 0; i < PARSE_MAX_IPV6_EXT; i++) {
 		if (!is_ipv6_ext(nexthdr))
 			return nexthdr;
+		if (nexthdr == IPPROTO_FRAGMENT && fragment)
+			*fragment = 1;
 		opt = c->pos;
 		if ((void *)(opt + 1) > c->end)
 			return -1;
@@ -116,6 +123,11 @@ static __always_inline int parse_ip6hdr(struct hdr_cursor *c, struct ipv6hdr **i
 		c->pos += len;
 	}
 	return is_ipv6_ext(nexthdr) ? -1 : nexthdr;
+}
+
+static __always_inline int parse_ip6hdr(struct hdr_cursor *c, struct ipv6hdr **ip6_out)
+{
+	return parse_ip6hdr_frag(c, ip6_out, NULL);
 }
 
 /* UDP header. Returns 0, or -1 when the frame ends inside it. */

@@ -143,6 +143,17 @@ Packet& Packet::proto(uint8_t ip_proto) {
     return *this;
 }
 
+Packet& Packet::esp(uint32_t spi, uint32_t seq) {
+    set_next(0, 50);  // ignored after UDP: the port says it is ESP
+    std::vector<uint8_t> h(8, 0);
+    put16(h, 0, static_cast<uint16_t>(spi >> 16));
+    put16(h, 2, static_cast<uint16_t>(spi));
+    put16(h, 4, static_cast<uint16_t>(seq >> 16));
+    put16(h, 6, static_cast<uint16_t>(seq));
+    push(Kind::Esp, h);
+    return *this;
+}
+
 Packet& Packet::payload(size_t n, uint8_t fill) {
     push(Kind::Payload, std::vector<uint8_t>(n, fill));
     return *this;

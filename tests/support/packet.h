@@ -30,12 +30,15 @@ public:
     Packet& icmp_echo();    // ICMPv4 echo request
     Packet& icmpv6_echo();  // ICMPv6 echo request
     Packet& proto(uint8_t ip_proto);  // just set the protocol field, no L4 header
+    // ESP's SPI and sequence number (RFC 4303 §2); IV, payload and ICV are payload() bytes.
+    // After udp(4500, 4500) it is NAT-T's ESP in UDP.
+    Packet& esp(uint32_t spi, uint32_t seq);
     Packet& payload(size_t n, uint8_t fill = 0xab);
 
     std::vector<uint8_t> bytes() const;
 
 private:
-    enum class Kind { Eth, Vlan, Ipv4, Ipv6, Ipv6Ext, L4, Payload };
+    enum class Kind { Eth, Vlan, Ipv4, Ipv6, Ipv6Ext, L4, Esp, Payload };
     struct Layer {
         Kind kind;
         size_t offset;

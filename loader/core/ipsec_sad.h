@@ -1,0 +1,79 @@
+// The SA database the ipsec programs steer by: their shared maps (SA table, replay windows,
+// per-SA counters, the cpumap and XSKMAP of the SA targets) and a key map only user space
+// reads. One per network namespace, pinned in /sys/fs/bpf/xdpkit/<netns>/ipsec:sad (':'
+// cannot be in an interface name, so it never clashes with an interface's directory), and
+// every ipsec program there uses it, as xdp-filter shares its maps across interfaces.
+// `xdpkit run` gets a private one over its own program instance.
+#pragma once
+
+#include <bpf/libbpf.h>
+
+#include <xdpkit/ipsec.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fd.h"
+#include "ipsec_sa.h"
+#include "result.h"
+
+namespace xdpkit {
+
+class LoadedProgram;
+
+// /sys/fs/bpf/xdpkit/<current netns>/ipsec:sad
+std::string sa_database_dir();
+
+// Family hook, before load: points the object's shared maps at the namespace's pins, so
+// libbpf reuses them when they exist and pins the new ones when they do not.
+Result<void> share_sa_database(bpf_object* obj);
+
+// One SA as the database holds it, with what the program counted for it.
+struct SaEntry {
+    SecurityAssociation sa;
+    uint32_t slot = 0;
+    ipsec_sa_stats stats{};  // summed over CPUs (highest_seq: the highest of them)
+    uint32_t replay_top = 0;  // highest verified sequence number
+};
+
+class SaDatabase {
+public:
+    // The namespace's database. create: make it (by loading the ipsec object once, so the
+    // maps are exactly what the program declares) when nothing is pinned yet.
+    static Result<SaDatabase> open_pinned(bool create);
+    // A loaded ipsec program's own maps (`xdpkit run`, tests): no key map.
+    static Result<SaDatabase> of_program(const LoadedProgram& p);
+
+    // Adds all of them or none: a duplicate of an existing SA, a full table, a CPU that is
+    // not online, or a kernel error leaves the database as it was.
+    Result<void> add(const std::vector<SecurityAssociation>& sas);
+    // Removes the SA of (spi, dst); its slot's counters, window and keys are cleared.
+    Result<SaEntry> remove(uint32_t spi, const IpAddress& dst);
+    // Removes every SA. When no ipsec stage of this namespace is pinned any more, the
+    // database's pins go too (true is returned), as `ip xfrm state flush` leaves nothing.
+    Result<bool> flush();
+    // The crypto engine's half of anti-replay: marks seq of the SA in slot verified (its ICV
+    // checked), moving the window the program's pre-check reads. One writer per SA (the
+    // engine thread that owns it); the spin lock keeps the program from reading a torn window.
+    Result<void> mark_verified(uint32_t slot, uint32_t seq);
+    // Every SA, ordered by SPI then destination, with its keys when the key map has them
+    // (the crypto engine needs them; to_json(SecurityAssociation) prints a fingerprint).
+    Result<std::vector<SaEntry>> list() const;
+
+    int table_fd() const { return table_.get(); }
+    int replay_fd() const { return replay_.get(); }
+    int xsks_fd() const { return xsks_.get(); }
+    const std::string& where() const { return where_; }
+
+private:
+    SaDatabase() = default;
+    Result<void> ensure_cpu(uint32_t cpu);
+    void release_cpus();
+    Result<void> clear_slot(uint32_t slot);
+
+    std::string where_;  // pin directory, or "program" for a private instance
+    Fd table_, replay_, stats_, cpus_, xsks_, keys_;
+};
+
+}  // namespace xdpkit

@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0
+/* ipsec: ESP pre-parse. Finds ESP before the stack does — directly over IPv4 (RFC 4303),
+ * over IPv6 after its extension headers (RFC 8200), or in UDP 4500 (NAT-T, RFC 3948) —
+ * reads SPI and sequence number, looks the SA up by (SPI, destination, family), drops what
+ * is certainly malformed or a replay, and acts as the SA says: pass, drop, a CPU through
+ * the cpumap, the AF_XDP socket of the crypto engine. Everything that is not ESP passes
+ * untouched; fragments pass too (reassembly is the stack's job). */
+#include "vmlinux.h"
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include "lib/chain.bpf.h"
+#include "lib/parse.bpf.h"
+#include "xdpkit/ipsec_replay.h"
+
+const volatile __u32 unknown_spi = IPSEC_UNKNOWN_SPI_DROP;
+
+/* The SA database. `xdpkit attach/ipsec` pins these in one directory per network namespace
+ * and every ipsec program there reuses them (as xdp-filter shares its maps), so an SA added
+ * once applies on every interface; `xdpkit run` gives a run its own private set. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, IPSEC_MAX_SAS);
+	__type(key, struct ipsec_sa_key);
+	__type(value, struct ipsec_sa);
+} sa_table SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, IPSEC_MAX_SAS);
+	__type(key, __u32);
+	__type(value, struct ipsec_replay);
+} sa_replay SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, IPSEC_MAX_SAS);
+	__type(key, __u32);
+	__type(value, struct ipsec_sa_stats);
+} sa_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CPUMAP);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, struct bpf_cpumap_val);
+} ipsec_cpu_map SEC(".maps");
+
+/* Keyed by RX queue: a socket only takes frames of the queue it is bound to. */
+struct {
+	__uint(type, BPF_MAP_TYPE_XSKMAP);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u32);
+} ipsec_xsks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, IPSEC_EV_SLOTS);
+	__type(key, __u32);
+	__type(value, struct xdpkit_datarec);
+} esp_events SEC(".maps");
+
+/* Where the ESP of a frame is, once found: offsets from ctx->data, the length the IP (or
+ * UDP) header says it has, and the lookup key. */
+struct esp_found {
+	__u32 esp_off;
+	__u32 esp_len;
+	__u32 event;		/* IPSEC_EV_ESP_IPV4/IPV6/UDP */
+	struct ipsec_sa_key key;
+	__u8 src[16];
+};
+
+/* Outcomes of looking for ESP that end the program early. */
+enum find_result {
+	FIND_ESP = 0,
+	FIND_PASS = 1,		/* event says why: not ESP, IKE, keepalive, fragment */
+	FIND_MALFORMED = 2,
+};
+
+static __always_inline int find_in_udp(struct hdr_cursor *c, void *data, __u32 l4_end,
+				       struct esp_found *f, __u32 *event)
+{
+	struct udphdr *udp;
+	__u32 udp_off, udp_len;
+	__u8 *marker;
+
+	if (parse_udphdr(c, &udp) < 0) {
+		*event = IPSEC_EV_NOT_ESP;	/* cut before the port: cannot tell it is NAT-T */
+		return FIND_PASS;
+	}
+	if (udp->dest != bpf_htons(IPSEC_NATT_PORT)) {
+		*event = IPSEC_EV_NOT_ESP;
+		return FIND_PASS;
+	}
+	udp_off = (void *)udp - data;
+	udp_len = bpf_ntohs(udp->len);
+	if (udp_len < sizeof(*udp) || udp_off + udp_len > l4_end)
+		return FIND_MALFORMED;
+	marker = c->pos;
+	/* RFC 3948 §2.3: a NAT-keepalive is one byte, 0xFF. */
+	if (udp_len == sizeof(*udp) + 1 && (void *)(marker + 1) <= c->end && marker[0] == 0xFF) {
+		*event = IPSEC_EV_KEEPALIVE;
+		return FIND_PASS;
+	}
+	/* RFC 3948 §2.2: IKE begins with the 4-byte non-ESP marker, zero where an SPI would be
+	 * (SPI 0 is never valid, which is what makes the two tell apart). */
+	if (udp_len >= sizeof(*udp) + 4 && (void *)(marker + 4) <= c->end &&
+	    *(__u32 *)marker == 0) {
+		*event = IPSEC_EV_IKE;
+		return FIND_PASS;
+	}
+	f->esp_off = udp_off + sizeof(*udp);
+	f->esp_len = udp_len - sizeof(*udp);
+	f->event = IPSEC_EV_ESP_UDP;
+	return FIND_ESP;
+}
+
+static __always_inline int find_in_ipv4(struct hdr_cursor *c, void *data, __u64 len,
+					struct esp_found *f, __u32 *event)
+{
+	struct iphdr *iph = c->pos;
+	__u32 l3_off, hdr_len, l4_end;
+
+	*event = IPSEC_EV_NOT_ESP;
+	if ((void *)(iph + 1) > c->end)
+		return FIND_PASS;	/* cut before the protocol is known */
+	if (iph->protocol != IPPROTO_ESP && iph->protocol != IPPROTO_UDP)
+		return FIND_PASS;
+	hdr_len = iph->ihl * 4;
+	l3_off = (void *)iph - data;
+	if (hdr_len < sizeof(*iph) || bpf_ntohs(iph->tot_len) < hdr_len ||
+	    l3_off + bpf_ntohs(iph->tot_len) > len)
+		return FIND_MALFORMED;	/* bad IHL, or lengths the frame does not hold */
+	/* Any fragment, first or not: ESP is only ever decrypted whole (RFC 4303 §3.4.1). */
+	if (bpf_ntohs(iph->frag_off) & (IP_MF | IP_OFFSET)) {
+		*event = IPSEC_EV_FRAGMENT;
+		return FIND_PASS;
+	}
+	if ((void *)iph + hdr_len > c->end)
+		return FIND_MALFORMED;
+	c->pos = (void *)iph + hdr_len;
+	l4_end = l3_off + bpf_ntohs(iph->tot_len);
+
+	f->key.family = 4;
+	__builtin_memcpy(f->key.dst, &iph->daddr, 4);
+	__builtin_memcpy(f->src, &iph->saddr, 4);
+	if (iph->protocol == IPPROTO_UDP)
+		return find_in_udp(c, data, l4_end, f, event);
+	f->esp_off = l3_off + hdr_len;
+	f->esp_len = l4_end - f->esp_off;
+	f->event = IPSEC_EV_ESP_IPV4;
+	return FIND_ESP;
+}
+
+static __always_inline int find_in_ipv6(struct hdr_cursor *c, void *data, __u64 len,
+					struct esp_found *f, __u32 *event)
+{
+	struct ipv6hdr *ip6h;
+	__u32 l3_off, l4_end;
+	int proto, fragment = 0;
+
+	*event = IPSEC_EV_NOT_ESP;
+	proto = parse_ip6hdr_frag(c, &ip6h, &fragment);
+	if (fragment) {
+		*event = IPSEC_EV_FRAGMENT;
+		return FIND_PASS;
+	}
+	if (proto < 0)
+		return FIND_PASS;	/* cut inside the headers: cannot tell it is ESP */
+	if (proto != IPPROTO_ESP && proto != IPPROTO_UDP)
+		return FIND_PASS;
+	l3_off = (void *)ip6h - data;
+	l4_end = l3_off + sizeof(*ip6h) + bpf_ntohs(ip6h->payload_len);
+	if (l4_end > len || (__u32)(c->pos - data) > l4_end)
+		return FIND_MALFORMED;
+
+	f->key.family = 6;
+	__builtin_memcpy(f->key.dst, &ip6h->daddr, 16);
+	__builtin_memcpy(f->src, &ip6h->saddr, 16);
+	if (proto == IPPROTO_UDP)
+		return find_in_udp(c, data, l4_end, f, event);
+	f->esp_off = c->pos - data;
+	f->esp_len = l4_end - f->esp_off;
+	f->event = IPSEC_EV_ESP_IPV6;
+	return FIND_ESP;
+}
+
+static __always_inline int source_matches(const struct ipsec_sa *sa, const struct esp_found *f)
+{
+	if (!sa->has_src)
+		return 1;
+	if (f->key.family == 4)
+		return __builtin_memcmp(sa->src, f->src, 4) == 0;
+	return __builtin_memcmp(sa->src, f->src, 16) == 0;
+}
+
+/* The anti-replay pre-check (RFC 4303 §3.4.3): only what is certainly a replay or too old is
+ * dropped. The window itself moves in the crypto engine, after the ICV verified: moving it
+ * here would let one forged packet with a high sequence number shut the SA out. */
+static __always_inline int replay_verdict(__u32 slot, __u32 seq)
+{
+	struct ipsec_replay *r = bpf_map_lookup_elem(&sa_replay, &slot);
+	int verdict;
+
+	if (!r)
+		return IPSEC_REPLAY_NEW;
+	/* In-order traffic, the common case, is right of the window: decided without the lock.
+	 * The engine only ever raises top (a slot's reset to 0 aside), so a racing read sees a
+	 * top that is at most too low and errs towards "new" — which the engine's own check,
+	 * after the ICV, still catches. Only a drop needs the consistent view the lock gives. */
+	if (seq > *(volatile __u32 *)&r->top)
+		return IPSEC_REPLAY_NEW;
+	bpf_spin_lock(&r->lock);
+	verdict = ipsec_replay_check(r, seq);
+	bpf_spin_unlock(&r->lock);
+	return verdict;
+}
+
+static __always_inline int steer(struct xdp_md *ctx, const struct ipsec_sa *sa,
+				 struct ipsec_sa_stats *stats, __u64 len)
+{
+	int verdict = XDP_PASS;
+
+	switch (sa->action) {
+	case IPSEC_ACTION_DROP:
+		return XDP_DROP;
+	case IPSEC_ACTION_CPU:
+		verdict = bpf_redirect_map(&ipsec_cpu_map, sa->target, XDP_PASS);
+		break;
+	case IPSEC_ACTION_XSK:
+		/* The socket of queue Q only takes frames that arrived on queue Q: hardware
+		 * flow steering (ethtool -N ... flow-type esp4 spi S action Q) puts them there. */
+		if (ctx->rx_queue_index == sa->target)
+			verdict = bpf_redirect_map(&ipsec_xsks, sa->target, XDP_PASS);
+		break;
+	case IPSEC_ACTION_PASS:
+		return XDP_PASS;
+	default:
+		break;	/* inline: not in this program yet; user space refuses to add it */
+	}
+	/* A missing target passes the frame on: the stack's xfrm may still know the SA, and a
+	 * crypto engine that is not running must not black-hole its SAs. */
+	if (verdict != XDP_REDIRECT) {
+		stats->steer_failed++;
+		datarec_add(&esp_events, IPSEC_EV_STEER_FAILED, len);
+		return XDP_PASS;
+	}
+	return verdict;
+}
+
+SEC("xdp.frags")
+int xdpkit_ipsec(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	struct hdr_cursor c = cursor_of(ctx);
+	struct esp_found f = {};
+	struct ipsec_sa_stats *stats;
+	struct ipsec_sa *sa;
+	__u32 event = IPSEC_EV_NOT_ESP, spi, seq, need;
+	__u64 len = frame_len(ctx);
+	int eth_type, found = FIND_PASS, replay;
+	__be32 *esp;
+
+	eth_type = parse_ethhdr(&c, NULL);
+	if (eth_type == bpf_htons(ETH_P_IP))
+		found = find_in_ipv4(&c, data, len, &f, &event);
+	else if (eth_type == bpf_htons(ETH_P_IPV6))
+		found = find_in_ipv6(&c, data, len, &f, &event);
+	if (found == FIND_PASS) {
+		datarec_add(&esp_events, event, len);
+		return xdpkit_exit_len(ctx, XDP_PASS, len);
+	}
+	if (found == FIND_MALFORMED)
+		goto malformed;
+
+	/* SPI and sequence number: the 8 bytes every ESP packet starts with (RFC 4303 §2). */
+	/* Masked so the verifier can bound the offset (it gives up above 64 KiB - 1). */
+	esp = data + (f.esp_off & 0x3fff);
+	if (f.esp_len < 8 || (void *)(esp + 2) > c.end)
+		goto malformed;
+	spi = esp[0];
+	seq = bpf_ntohl(esp[1]);
+	datarec_add(&esp_events, f.event, len);
+	if (bpf_ntohl(spi) < 256 || seq == 0) {
+		datarec_add(&esp_events, IPSEC_EV_INVALID_SPI, len);
+		return xdpkit_exit_len(ctx, XDP_DROP, len);
+	}
+
+	f.key.spi = spi;
+	sa = bpf_map_lookup_elem(&sa_table, &f.key);
+	if (!sa || !source_matches(sa, &f)) {
+		datarec_add(&esp_events, IPSEC_EV_UNKNOWN_SPI, len);
+		return xdpkit_exit_len(ctx, unknown_spi == IPSEC_UNKNOWN_SPI_PASS ? XDP_PASS : XDP_DROP,
+				       len);
+	}
+	stats = bpf_map_lookup_elem(&sa_stats, &sa->slot);
+	if (!stats)
+		return xdpkit_exit_len(ctx, XDP_ABORTED, len);	/* slot beyond the map: a bad SA */
+	stats->packets++;
+	stats->bytes += len;
+	if (seq > stats->highest_seq)
+		stats->highest_seq = seq;
+
+	/* RFC 4303 §2: header, IV, then at least the 2-byte trailer, then the ICV; the cipher
+	 * text (payload + padding + trailer) fills whole blocks (§2.4). */
+	need = 8 + sa->iv_len + 2 + sa->icv_len;
+	if (f.esp_len < need ||
+	    (f.esp_len - 8 - sa->iv_len - sa->icv_len) %
+		    (sa->cipher == IPSEC_CIPHER_AES_CBC_128 ? 16 : 4)) {
+		stats->malformed++;
+		datarec_add(&esp_events, IPSEC_EV_SA_MALFORMED, len);
+		return xdpkit_exit_len(ctx, XDP_DROP, len);
+	}
+
+	replay = sa->replay_window ? replay_verdict(sa->slot, seq) : IPSEC_REPLAY_NEW;
+	if (replay == IPSEC_REPLAY_SEEN) {
+		stats->replay++;
+		datarec_add(&esp_events, IPSEC_EV_REPLAY, len);
+		return xdpkit_exit_len(ctx, XDP_DROP, len);
+	}
+	if (replay == IPSEC_REPLAY_TOO_OLD) {
+		stats->too_old++;
+		datarec_add(&esp_events, IPSEC_EV_TOO_OLD, len);
+		return xdpkit_exit_len(ctx, XDP_DROP, len);
+	}
+	return xdpkit_exit_len(ctx, steer(ctx, sa, stats, len), len);
+
+malformed:
+	datarec_add(&esp_events, IPSEC_EV_MALFORMED, len);
+	return xdpkit_exit_len(ctx, XDP_DROP, len);
+}
+
+char LICENSE[] SEC("license") = "GPL";
