@@ -23,11 +23,13 @@ void print_text(const AccelOfflineReport& r) {
                "result", "spi", "seq", "mode");
     for (const auto& p : r.packets) {
         const bool ok = p.result == EspResult::ok;
-        fmt::print("{:>7}  {:>7}  {:>7}  {:<12}  {:>10}  {:>10}  {}\n", p.index, p.len_in,
-                   ok ? fmt::format("{}", p.len_out) : "-", esp_result_name(p.result),
-                   p.spi ? fmt::format("0x{:x}", p.spi) : "-",
-                   p.seq ? fmt::format("{}", p.seq) : "-",
-                   ok ? (p.tunnel ? "tunnel" : "transport") : "");
+        std::string line = fmt::format(
+            "{:>7}  {:>7}  {:>7}  {:<12}  {:>10}  {:>10}  {}", p.index, p.len_in,
+            ok ? fmt::format("{}", p.len_out) : "-", esp_result_name(p.result),
+            p.spi ? fmt::format("0x{:x}", p.spi) : "-", p.seq ? fmt::format("{}", p.seq) : "-",
+            ok ? (p.tunnel ? "tunnel" : "transport") : "");
+        while (line.back() == ' ') line.pop_back();
+        fmt::print("{}\n", line);
     }
     fmt::print("\n{:<14} {:>12}\n", "result", "packets");
     for (size_t i = 0; i < kEspResults; i++)

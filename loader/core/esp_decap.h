@@ -91,7 +91,7 @@ struct EspCounters {
     std::array<uint64_t, kEspResults> results{};
     uint64_t packets = 0;
     uint64_t bytes_in = 0;     // whole frames
-    uint64_t inner_bytes = 0;  // decrypted payload of ok packets (the inner IP packet in tunnel mode)
+    uint64_t inner_bytes = 0;  // the IP packets ok frames became (Ethernet header not counted)
 };
 
 class EspEngine {
