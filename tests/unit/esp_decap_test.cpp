@@ -268,6 +268,28 @@ TEST_P(EngineTest, ManyBatchesThroughTheBackendsRings) {
     EXPECT_EQ(std::count(r.begin(), r.end(), EspResult::ok), 300);
 }
 
+TEST_P(EngineTest, EveryTruncationIsRefusedWithoutReadingPastTheFrame) {
+    const Bytes good = esp_frame(esp_cbc_sha1(1, esp_plaintext(inner_udp(), 4)));
+    std::vector<Bytes> frames;
+    for (size_t cut = 0; cut < good.size(); cut++) {
+        Bytes f(good.begin(), good.begin() + static_cast<long>(cut));
+        if (cut >= 34) {  // the IPv4 length agrees with the cut, so the ESP checks are reached
+            f[16] = static_cast<uint8_t>((cut - 14) >> 8);
+            f[17] = static_cast<uint8_t>(cut - 14);
+        }
+        frames.push_back(std::move(f));
+    }
+    const auto r = run(frames);
+    for (size_t cut = 0; cut < r.size(); cut++) {
+        EXPECT_NE(r[cut], EspResult::ok) << cut;
+        // Whole blocks and an ICV still there: the ICV is checked, and fails; otherwise malformed.
+        EXPECT_TRUE(r[cut] == EspResult::malformed || r[cut] == EspResult::auth_fail ||
+                    r[cut] == EspResult::not_esp)
+            << cut << " " << esp_result_name(r[cut]);
+    }
+    EXPECT_EQ(engine_->counters().results[size_t(EspResult::ok)], 0u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, EngineTest, ::testing::Values("openssl", "ipsec-mb"));
 
 TEST(JsonShapes, AccelOfflineReport) {
