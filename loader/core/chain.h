@@ -7,6 +7,12 @@
 //               emptied when its last user reference goes)
 //   <family>/   one directory per stage: prog, and each of its maps (rodata included, so
 //               status can show the parameters it was loaded with)
+//
+// A device-bound family (Family::device_bound: hints) cannot be a stage: the kernel keeps
+// device-bound programs out of prog arrays (a tail call could run them on another device)
+// and refuses them the use of one. It is attached directly instead: `link` attaches it,
+// `root` is the program itself, there is no `chain`, and its stage directory is the same.
+// It runs alone on the interface; --replace swaps it for a chain or a chain for it.
 #pragma once
 
 #include <functional>
@@ -82,6 +88,7 @@ struct ChainState {
     LinkInfo link_info;
     std::vector<StagePin> stages;  // in slot order; pinned stages not in the array last
     std::vector<std::string> problems;
+    bool direct = false;  // a device-bound program attached by the link itself, no chain
 };
 
 // Reads the pins for ifname in the current namespace. nullopt: nothing pinned.

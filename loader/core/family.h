@@ -86,6 +86,9 @@ struct Family {
     // its targets and CPUs, which live in maps, not in .rodata). Gets the stage's pin dir.
     std::function<std::vector<std::pair<std::string, std::string>>(const std::string&)>
         map_state = {};
+    // Kfuncs the program calls: attach checks vmlinux BTF for them before loading and names
+    // the missing ones (libbpf's own failure says only "extern ... not found").
+    std::vector<std::string> kfuncs = {};
 };
 
 // Builds Family::open for a bpftool skeleton type (the C++ statics bpftool generates).
