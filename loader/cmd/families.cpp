@@ -9,6 +9,7 @@ const std::vector<const Family*>& all_families() {
         &baseline_family(),
         &redirect_family(),
         &afxdp_family(),
+        &hints_family(),
     };
     return all;
 }

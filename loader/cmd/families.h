@@ -14,6 +14,7 @@ const Family& drop_family();
 const Family& baseline_family();
 const Family& redirect_family();
 const Family& afxdp_family();
+const Family& hints_family();
 
 const std::vector<const Family*>& all_families();
 // The family called name, or an error listing the ones that exist.
