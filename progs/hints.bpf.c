@@ -5,9 +5,9 @@
  * xdpkit_hints_stack, a tc ingress program that reads the struct back at skb->data_meta and
  * reports what the stack got through a ring buffer.
  *
- * The XDP program is not a chain stage: the kernel refuses device-bound programs in a prog
- * array (and a device-bound program the use of one), since a tail call could run it on
- * another device. So it has no xdpkit_exit(); the loader attaches it directly (chain.cpp). */
+ * The XDP program is not a chain stage: the kernel refuses a device-bound program in a prog
+ * array (EINVAL), since a tail call could run it on another device. So it has no
+ * xdpkit_exit(); the loader attaches it directly and alone (core/chain.h). */
 #include "vmlinux.h"
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>

@@ -9,10 +9,12 @@
 //               status can show the parameters it was loaded with)
 //
 // A device-bound family (Family::device_bound: hints) cannot be a stage: the kernel keeps
-// device-bound programs out of prog arrays (a tail call could run them on another device)
-// and refuses them the use of one. It is attached directly instead: `link` attaches it,
-// `root` is the program itself, there is no `chain`, and its stage directory is the same.
-// It runs alone on the interface; --replace swaps it for a chain or a chain for it.
+// device-bound programs out of prog arrays (EINVAL: a tail call could run them on another
+// device). It is attached directly instead: `link` attaches it, `root` is the program
+// itself, there is no `chain`, and its stage directory is the same. It runs alone on the
+// interface; --replace swaps it for a chain or a chain for it. (A bound program may itself
+// hold a prog array — it loads — so it could become a root that enters the chain after
+// itself; not done: nothing needs a stage after hints yet.)
 #pragma once
 
 #include <functional>

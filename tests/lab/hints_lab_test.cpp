@@ -8,8 +8,14 @@
 #include <set>
 #include <thread>
 
+#include <bpf/bpf.h>
+
+#include "core/chain.h"
 #include "core/interface.h"
 #include "core/netns.h"
+#include "core/program.h"
+#include "chain_root.skel.h"
+#include "hints.skel.h"
 #include "core/rtnl.h"
 #include "core/rx_meta_qualify.h"
 #include "lab/background_run.h"
@@ -233,6 +239,35 @@ TEST_F(HintsLab, AttachHintsIsDirectAndDeviceBound) {
     const auto d = lab.xdpkit({"detach", "veth0"});
     ASSERT_EQ(d.status, 0) << d.err;
     EXPECT_FALSE(lab.status().at("xdpkit").get<bool>());
+}
+
+// The kernel facts the direct attachment rests on (docs/programs/hints.md): a device-bound
+// program is refused by a prog array, so it can never be a tail-called stage. A bound program
+// may hold a prog array itself, though: a bound root loads (the way to stages after hints).
+TEST_F(HintsLab, TheKernelKeepsADeviceBoundProgramOutOfTheChainsProgArray) {
+    auto inside = NetnsGuard::enter(lab.dut_ns());
+    ASSERT_TRUE(inside) << inside.error().message;
+    auto veth0 = find_interface("veth0");
+    ASSERT_TRUE(veth0);
+    // The hints object as its family loads it (cmd/hints_family.cpp), without the CLI library.
+    Family hints{"hints", "", "xdpkit_hints", {}, true, skeleton_opener<hints_bpf>()};
+    hints.device_bound = true;
+    LoadOptions opts;
+    opts.ifindex = veth0->ifindex;
+    auto bound = load_program(hints, opts);
+    ASSERT_TRUE(bound) << bound.error().message;
+    auto root = load_chain_root();
+    ASSERT_TRUE(root) << root.error().message;
+    const int chain = bpf_map__fd(root->map("xdpkit_chain"));
+    const uint32_t slot = 0;
+    const int fd = bound->prog_fd();
+    EXPECT_NE(bpf_map_update_elem(chain, &slot, &fd, BPF_ANY), 0);
+    EXPECT_EQ(errno, EINVAL);
+
+    Family bound_root{"chain-root", "", "xdpkit_root", {}, false, skeleton_opener<chain_root_bpf>()};
+    bound_root.device_bound = true;
+    auto root_bound = load_program(bound_root, opts);
+    EXPECT_TRUE(root_bound) << root_bound.error().message;
 }
 
 }  // namespace
