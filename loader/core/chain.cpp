@@ -213,6 +213,13 @@ Result<LoadedProgram> load_bound(const AttachRequest& req, const Interface& ifac
     LoadOptions opts{req.params};
     opts.ifindex = iface.ifindex;
     auto prog = load_program(*req.family, opts);
+    // The kernel binds a program only to a device with native XDP (ndo_bpf): lo, for one, has
+    // none, and the load fails with a bare EOPNOTSUPP.
+    if (!prog && prog.error().err == EOPNOTSUPP)
+        return make_error(EOPNOTSUPP,
+                          "{}: cannot load '{}' bound to it: the device takes no device-bound "
+                          "programs (no native XDP driver), and they cannot run in skb mode",
+                          iface.name, req.family->name);
     if (!prog) return prog.error();
     if (req.configure) XDPKIT_TRY(req.configure(*prog));
     return prog;
@@ -229,6 +236,11 @@ Result<AttachResult> attach_direct_new(const AttachRequest& req, const Interface
     if (!prog) return prog.error();
     XdpMode used = XdpMode::Native;
     auto link = create_xdp_link(prog->prog_fd(), iface.ifindex, XdpMode::Native, &used, iface.name);
+    if (!link && link.error().err == EOPNOTSUPP)
+        return make_error(EOPNOTSUPP,
+                          "{}: the driver has no native XDP, and '{}' is device-bound: it cannot "
+                          "run in skb mode either",
+                          iface.name, req.family->name);
     if (!link) return link.error();
     auto pinned = [&]() -> Result<void> {
         XDPKIT_TRY(make_dirs(dir));

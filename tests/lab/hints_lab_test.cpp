@@ -204,6 +204,11 @@ TEST_F(HintsLab, AttachHintsIsDirectAndDeviceBound) {
     expect_one_error_line(skb);
     EXPECT_NE(skb.err.find("device-bound"), std::string::npos) << skb.err;
 
+    const auto lo = lab.xdpkit({"attach", "hints", "lo"});  // no native XDP
+    EXPECT_EQ(lo.status, 1);
+    expect_one_error_line(lo);
+    EXPECT_NE(lo.err.find("takes no device-bound programs"), std::string::npos) << lo.err;
+
     attach_ok(lab, {"hints", "veth0"});
     json st = lab.status();
     EXPECT_EQ(st.at("mechanism"), "direct") << st;
