@@ -61,6 +61,8 @@ Result<std::unique_ptr<HintsSession>> HintsSession::start(const Family& family,
     s->xsks_ = std::move(*set);
 
     XskLoopConfig loop = plan->loop;
+    // Not a fast path: every frame becomes a line someone reads, so the loop may allocate for
+    // it (the flow text, the queue entry); afxdp's loops, which are, have no observer.
     loop.observe = [self = s.get()](const uint8_t* frame, uint32_t len, uint32_t headroom) {
         FrameHints f{"xsk", len, flow_text(frame, len), read_rx_meta(frame, headroom),
                      std::nullopt, tai_now_ns()};
