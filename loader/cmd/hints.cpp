@@ -113,7 +113,8 @@ void register_hints(CommandTable& t, CLI::App& app) {
         ->excludes(duration)
         ->excludes(steer);
     cmd->add_flag("--replace", a->req.replace,
-                  "Swap the programs xdpkit has attached to IFACE for hints while it runs");
+                  "Swap the programs xdpkit has attached to IFACE for hints (they are not put "
+                  "back when it ends)");
 }
 
 }  // namespace xdpkit
