@@ -10,6 +10,7 @@ const std::vector<const Family*>& all_families() {
         &redirect_family(),
         &afxdp_family(),
         &ipsec_family(),
+        &hints_family(),
     };
     return all;
 }

@@ -15,6 +15,7 @@ const Family& baseline_family();
 const Family& redirect_family();
 const Family& afxdp_family();
 const Family& ipsec_family();
+const Family& hints_family();
 
 const std::vector<const Family*>& all_families();
 // The family called name, or an error listing the ones that exist.

@@ -255,13 +255,7 @@ Result<void> AfxdpSession::fill_xskmap(const LoadedProgram& prog) {
     bpf_map* rx_queues = prog.map(AFXDP_QUEUE_COUNTERS_MAP);
     if (!xsks || !outcomes || !rx_queues)
         return make_error(ENOENT, "the afxdp program lacks its maps");
-    for (const auto& sock : xsks_.sockets) {
-        const uint32_t queue = sock->queue();
-        const int fd = sock->fd();
-        if (bpf_map_update_elem(bpf_map__fd(xsks), &queue, &fd, BPF_ANY) != 0)
-            return make_error(errno, "cannot put the socket of queue {} into {}: {}", queue,
-                              AFXDP_XSKS_MAP, std::strerror(errno));
-    }
+    XDPKIT_TRY(put_in_xskmap(xsks_, bpf_map__fd(xsks), AFXDP_XSKS_MAP));
     outcomes_fd_.reset(::dup(bpf_map__fd(outcomes)));
     rx_queues_fd_.reset(::dup(bpf_map__fd(rx_queues)));
     return {};

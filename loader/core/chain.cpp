@@ -15,6 +15,7 @@
 #include "hints.h"
 #include "interface.h"
 #include "netns.h"
+#include "probe.h"
 #include "program.h"
 
 namespace xdpkit {
@@ -205,6 +206,99 @@ Result<AttachResult> replace_chain(const AttachRequest& req, const Interface& if
     return r;
 }
 
+// ---- device-bound families: attached directly, never a chain stage (chain.h) ----
+
+// Loads a device-bound family for iface and lets the request configure it.
+Result<LoadedProgram> load_bound(const AttachRequest& req, const Interface& iface) {
+    LoadOptions opts{req.params};
+    opts.ifindex = iface.ifindex;
+    auto prog = load_program(*req.family, opts);
+    // The kernel binds a program only to a device with native XDP (ndo_bpf): lo, for one, has
+    // none, and the load fails with a bare EOPNOTSUPP.
+    if (!prog && prog.error().err == EOPNOTSUPP)
+        return make_error(EOPNOTSUPP,
+                          "{}: cannot load '{}' bound to it: the device takes no device-bound "
+                          "programs (no native XDP driver), and they cannot run in skb mode",
+                          iface.name, req.family->name);
+    if (!prog) return prog.error();
+    if (req.configure) XDPKIT_TRY(req.configure(*prog));
+    return prog;
+}
+
+Result<void> pin_direct(const LoadedProgram& p, const std::string& dir, const std::string& name) {
+    XDPKIT_TRY(pin_fd(p.prog_fd(), dir + "/root"));
+    return pin_stage(p, dir + "/" + name);
+}
+
+Result<AttachResult> attach_direct_new(const AttachRequest& req, const Interface& iface,
+                                       const std::string& dir) {
+    auto prog = load_bound(req, iface);
+    if (!prog) return prog.error();
+    XdpMode used = XdpMode::Native;
+    auto link = create_xdp_link(prog->prog_fd(), iface.ifindex, XdpMode::Native, &used, iface.name);
+    if (!link && link.error().err == EOPNOTSUPP)
+        return make_error(EOPNOTSUPP,
+                          "{}: the driver has no native XDP, and '{}' is device-bound: it cannot "
+                          "run in skb mode either",
+                          iface.name, req.family->name);
+    if (!link) return link.error();
+    auto pinned = [&]() -> Result<void> {
+        XDPKIT_TRY(make_dirs(dir));
+        XDPKIT_TRY(pin_fd(link->get(), dir + "/link"));
+        return pin_direct(*prog, dir, req.family->name);
+    }();
+    if (!pinned) {
+        (void)remove_tree(dir);
+        return pinned.error();
+    }
+    auto p = prog_info(prog->prog_fd());
+    auto l = link_info(link->get());
+    AttachResult r{iface.name, req.family->name, "attached", "native", 0, p ? p->id : 0,
+                   l ? l->id : 0, dir, {}};
+    r.notes.push_back("device-bound: attached directly, not through the chain (a device-bound "
+                      "program cannot be tail-called)");
+    return r;
+}
+
+// Swaps whatever xdpkit runs on the interface (a chain, or another direct program) for the
+// device-bound one, with one bpf_link update.
+Result<AttachResult> replace_with_direct(const AttachRequest& req, const Interface& iface,
+                                         ChainState& c) {
+    auto prog = load_bound(req, iface);
+    if (!prog) return prog.error();
+    LIBBPF_OPTS(bpf_link_update_opts, up);
+    up.flags = BPF_F_REPLACE;
+    up.old_prog_fd = c.root.get();
+    if (bpf_link_update(c.link.get(), prog->prog_fd(), &up) != 0)
+        return make_error(errno, "{}: cannot swap in '{}': {}", iface.name, req.family->name,
+                          std::strerror(errno));
+    std::string replaced;
+    for (const auto& st : c.stages) {
+        replaced += (replaced.empty() ? "" : ", ") + st.family;
+        XDPKIT_TRY(remove_tree(st.dir));
+    }
+    if (path_exists(c.dir + "/chain")) XDPKIT_TRY(remove_tree(c.dir + "/chain"));
+    XDPKIT_TRY(pin_direct(*prog, c.dir, req.family->name));
+    auto p = prog_info(prog->prog_fd());
+    AttachResult r{iface.name, req.family->name, "replaced", "native", 0, p ? p->id : 0,
+                   c.link_info.id, c.dir, {}};
+    if (!replaced.empty()) r.notes.push_back("replaced: " + replaced);
+    return r;
+}
+
+Result<void> require_kfuncs(const Family& f) {
+    if (f.kfuncs.empty()) return {};
+    auto missing = missing_kfuncs(f.kfuncs);
+    if (!missing) return missing.error();
+    if (missing->empty()) return {};
+    std::string names;
+    for (const auto& n : *missing) names += (names.empty() ? "" : ", ") + n;
+    return make_error(EOPNOTSUPP,
+                      "cannot attach '{}': this kernel lacks the kfuncs it calls ({} not in "
+                      "vmlinux BTF); 'xdpkit probe' shows what the kernel has",
+                      f.name, names);
+}
+
 // An interface as attach and detach need it: what the kernel runs there, and our pins.
 struct InterfaceView {
     Interface iface;
@@ -249,10 +343,8 @@ Result<std::optional<ChainState>> read_chain(const std::string& ifname, int ifin
         c.problems.push_back("the pinned link no longer attaches to " + ifname +
                              " (interface recreated?)");
     if (auto root = open_pin(c.dir + "/root")) c.root = std::move(*root);
-    if (auto chain = open_pin(c.dir + "/chain"))
-        c.chain = std::move(*chain);
-    else
-        c.problems.push_back("the chain map pin is missing: stages cannot run");
+    // No chain pin is right for a device-bound program attached directly (chain.h).
+    if (auto chain = open_pin(c.dir + "/chain")) c.chain = std::move(*chain);
 
     // Slot -> program id, from the prog array itself (a lookup returns the program's id).
     std::vector<uint32_t> slot_ids(XDPKIT_CHAIN_MAX_STAGES, 0);
@@ -266,6 +358,11 @@ Result<std::optional<ChainState>> read_chain(const std::string& ifname, int ifin
         StagePin st{name, dir, XDPKIT_CHAIN_MAX_STAGES, 0, false};
         if (auto fd = open_pin(dir + "/prog"))
             if (auto info = prog_info(fd->get())) st.prog_id = info->id;
+        if (!c.chain.valid() && st.prog_id && st.prog_id == c.link_info.prog_id) {
+            st.slot = 0;
+            st.in_chain = true;  // runs: the link attaches it directly
+            c.direct = true;
+        }
         for (uint32_t i = 0; i < XDPKIT_CHAIN_MAX_STAGES; ++i)
             if (st.prog_id && slot_ids[i] == st.prog_id) {
                 st.slot = i;
@@ -275,6 +372,8 @@ Result<std::optional<ChainState>> read_chain(const std::string& ifname, int ifin
         if (!st.in_chain) c.problems.push_back("stage '" + name + "' is pinned but not in the chain");
         c.stages.push_back(st);
     }
+    if (!c.chain.valid() && !c.direct)
+        c.problems.push_back("the chain map pin is missing: stages cannot run");
     for (uint32_t i = 0; i < XDPKIT_CHAIN_MAX_STAGES; ++i)
         if (slot_ids[i])
             c.problems.push_back(fmt::format("slot {} holds program id {} that xdpkit did not pin",
@@ -290,6 +389,17 @@ Result<AttachResult> attach_program(const AttachRequest& req) {
     if (!req.family->set_up_with.empty() && !req.configure)
         return make_error(EINVAL, "'{}' needs its maps filled before it is attached: use '{}'",
                           req.family->name, req.family->set_up_with);
+    const bool bound = req.family->device_bound;
+    if (bound && req.mode == XdpMode::Skb)
+        return make_error(EINVAL, "'{}' is device-bound: it runs only in the driver's native "
+                                  "XDP, never in skb mode (leave out --mode skb)",
+                          req.family->name);
+    if (bound && req.append)
+        return make_error(EINVAL, "'{}' is device-bound and cannot join a chain: the kernel "
+                                  "refuses device-bound programs in the prog array tail calls "
+                                  "go through; it runs alone (--replace swaps it in)",
+                          req.family->name);
+    XDPKIT_TRY(require_kfuncs(*req.family));
     XDPKIT_TRY(ensure_bpffs());
     auto view = look_at(req.ifname);
     if (!view) return view.error();
@@ -310,13 +420,25 @@ Result<AttachResult> attach_program(const AttachRequest& req) {
             XDPKIT_TRY(remove_tree((*chain)->dir));
             notes.push_back("removed stale pins in " + (*chain)->dir);
         }
-        auto r = attach_new(req, *iface, interface_pin_dir(current_netns_name(), iface->name));
+        const std::string dir = interface_pin_dir(current_netns_name(), iface->name);
+        auto r = bound ? attach_direct_new(req, *iface, dir) : attach_new(req, *iface, dir);
         if (r) r->notes.insert(r->notes.begin(), notes.begin(), notes.end());
         return r;
     }
 
     ChainState& c = **chain;
-    XDPKIT_TRY(check_mode(*state, req.mode, iface->name));
+    if (!bound) XDPKIT_TRY(check_mode(*state, req.mode, iface->name));
+    if (bound || c.direct) {
+        if (!req.replace)
+            return make_error(EEXIST,
+                              "{}: '{}' is already attached{}; --replace swaps it for '{}'",
+                              iface->name, stage_list(c),
+                              c.direct ? " directly (device-bound: nothing can chain after it)"
+                                       : "",
+                              req.family->name);
+        if (bound) return replace_with_direct(req, *iface, c);
+        return replace_chain(req, *iface, c, *state);  // c.root is the direct program
+    }
     const auto same = std::find_if(c.stages.begin(), c.stages.end(), [&](const StagePin& s) {
         return s.family == req.family->name;
     });

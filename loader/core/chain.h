@@ -7,6 +7,14 @@
 //               emptied when its last user reference goes)
 //   <family>/   one directory per stage: prog, and each of its maps (rodata included, so
 //               status can show the parameters it was loaded with)
+//
+// A device-bound family (Family::device_bound: hints) cannot be a stage: the kernel keeps
+// device-bound programs out of prog arrays (EINVAL: a tail call could run them on another
+// device). It is attached directly instead: `link` attaches it, `root` is the program
+// itself, there is no `chain`, and its stage directory is the same. It runs alone on the
+// interface; --replace swaps it for a chain or a chain for it. (A bound program may itself
+// hold a prog array — it loads — so it could become a root that enters the chain after
+// itself; not done: nothing needs a stage after hints yet.)
 #pragma once
 
 #include <functional>
@@ -82,6 +90,7 @@ struct ChainState {
     LinkInfo link_info;
     std::vector<StagePin> stages;  // in slot order; pinned stages not in the array last
     std::vector<std::string> problems;
+    bool direct = false;  // a device-bound program attached by the link itself, no chain
 };
 
 // Reads the pins for ifname in the current namespace. nullopt: nothing pinned.

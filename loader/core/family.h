@@ -90,6 +90,9 @@ struct Family {
     // stage loads, points those maps at their pins so every stage uses the same ones.
     // `xdpkit run` and the tests leave it out and get private maps.
     std::function<Result<void>(bpf_object*)> share_maps = {};
+    // Kfuncs the program calls: attach checks vmlinux BTF for them before loading and names
+    // the missing ones (libbpf's own failure says only "extern ... not found").
+    std::vector<std::string> kfuncs = {};
 };
 
 // Builds Family::open for a bpftool skeleton type (the C++ statics bpftool generates).

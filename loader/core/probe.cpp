@@ -245,6 +245,8 @@ struct BtfDeleter {
     void operator()(btf* b) const { btf__free(b); }
 };
 
+}  // namespace
+
 // The names that are not BTF_KIND_FUNC records in vmlinux (kfuncs are only there).
 Result<std::vector<std::string>> missing_kfuncs(const std::vector<std::string>& names) {
     std::unique_ptr<btf, BtfDeleter> vmlinux(btf__load_vmlinux_btf());
@@ -255,6 +257,15 @@ Result<std::vector<std::string>> missing_kfuncs(const std::vector<std::string>& 
         if (btf__find_by_name_kind(vmlinux.get(), n.c_str(), BTF_KIND_FUNC) < 0) missing.push_back(n);
     return missing;
 }
+
+const std::vector<std::string>& rx_metadata_kfuncs() {
+    static const std::vector<std::string> names = {"bpf_xdp_metadata_rx_hash",
+                                                   "bpf_xdp_metadata_rx_timestamp",
+                                                   "bpf_xdp_metadata_rx_vlan_tag"};
+    return names;
+}
+
+namespace {
 
 std::string joined(const std::vector<std::string>& v, const char* sep = ", ") {
     std::string s;
@@ -299,8 +310,7 @@ ProbeResult probe_qat() {
 
 ProbeResult probe_rx_metadata_kfuncs() {
     const char* name = "rx-metadata-kfuncs";
-    auto missing = missing_kfuncs({"bpf_xdp_metadata_rx_hash", "bpf_xdp_metadata_rx_timestamp",
-                                   "bpf_xdp_metadata_rx_vlan_tag"});
+    auto missing = missing_kfuncs(rx_metadata_kfuncs());
     if (!missing) return unknown(name, missing.error().message);
     if (!missing->empty()) return no(name, "not in vmlinux BTF: " + joined(*missing));
     return yes(name, "rx_hash, rx_timestamp, rx_vlan_tag (device-bound programs; what a "

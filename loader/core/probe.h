@@ -23,6 +23,11 @@ struct ProbeResult {
 // and the kfuncs in vmlinux BTF. Never touches an interface outside its own namespace.
 std::vector<ProbeResult> probe_kernel();
 
+// The names that are not BTF_KIND_FUNC records in vmlinux (kfuncs are only there).
+Result<std::vector<std::string>> missing_kfuncs(const std::vector<std::string>& names);
+// The RX metadata kfuncs the hints program calls (`probe` reports them as rx-metadata-kfuncs).
+const std::vector<std::string>& rx_metadata_kfuncs();
+
 struct DeviceProbe {
     Interface iface;
     std::string kind;  // rtnetlink link kind ("veth"); empty for a plain hardware device

@@ -19,6 +19,15 @@ Result<LoadedProgram> load_program(const Family& f, const LoadOptions& opts) {
     if (!prog)
         return make_error(EINVAL, "program '{}' has no entry point {}", f.name, f.entry_prog);
 
+    if (f.device_bound) {
+        // Bound to the device at load: the verifier swaps each RX metadata kfunc for the
+        // driver's own implementation. Such a program runs only in that device's native XDP.
+        if (opts.ifindex <= 0)
+            return make_error(EINVAL, "program '{}' is device-bound and needs a device", f.name);
+        bpf_program__set_ifindex(prog, static_cast<__u32>(opts.ifindex));
+        bpf_program__set_flags(prog, bpf_program__flags(prog) | kBpfFXdpDevBoundOnly);
+    }
+
     for (const auto& spec : f.params) {
         const auto it = opts.params.find(spec.key);
         const std::string& text = it != opts.params.end() ? it->second : spec.default_text;

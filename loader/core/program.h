@@ -1,6 +1,7 @@
 // open -> set rodata -> load, for any family (libbpf-bootstrap's flow, once).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 
 #include "family.h"
@@ -8,11 +9,15 @@
 
 namespace xdpkit {
 
+// BPF_F_XDP_DEV_BOUND_ONLY (include/uapi/linux/bpf.h, 6.3): Debian bookworm's headers lack it.
+inline constexpr uint32_t kBpfFXdpDevBoundOnly = 1U << 6;
+
 struct LoadOptions {
     ParamValues params;
     int chain_map_fd = -1;   // share this prog array as xdpkit_chain (else the object makes its own)
     uint32_t chain_slot = 0;  // this stage's slot in the chain
     bool share_maps = false;  // attach: Family::share_maps points shared maps at their pins
+    int ifindex = 0;          // the device a Family::device_bound program is bound to
 };
 
 class LoadedProgram {

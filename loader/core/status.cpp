@@ -60,7 +60,7 @@ Result<InterfaceStatus> interface_status(const Interface& iface, const FamilyLoo
                              "'xdpkit detach " + iface.name + " --all' removes them");
         return s;
     }
-    s.mechanism = "tail-call chain";
+    s.mechanism = c.direct ? "direct" : "tail-call chain";
     s.link_id = c.link_info.id;
     for (const auto& st : c.stages) {
         StageStatus out{st.slot, st.family, st.prog_id, st.dir, st.in_chain, {}, {}, {}};

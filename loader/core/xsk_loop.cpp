@@ -50,6 +50,9 @@ uint32_t XskLoop::receive() {
             lens_[replies++] = d->len;
         } else {
             if (config_.mode == AfxdpMode::Pong) ++c_.not_replied;
+            if (config_.observe)
+                config_.observe(umem_.data(d->addr), d->len,
+                                static_cast<uint32_t>(d->addr % umem_.config().frame_size));
             pool_.release(d->addr);
         }
     }

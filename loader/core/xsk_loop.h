@@ -7,6 +7,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "frame_pool.h"
@@ -36,6 +37,10 @@ struct XskLoopConfig {
     uint32_t batch = 64;
     bool busy_poll = false;
     int idle_poll_ms = 100;  // how long poll() sleeps with nothing to do: the stop latency
+    // Drop mode: called with every frame before it is recycled, on the loop's thread, with
+    // the bytes of its UMEM frame before it (`xdpkit hints` reads the RX metadata there).
+    // The pointer is good only during the call.
+    std::function<void(const uint8_t* frame, uint32_t len, uint32_t headroom)> observe = {};
 };
 
 class XskLoop {

@@ -1,5 +1,6 @@
 #include "xsk_socket.h"
 
+#include <bpf/bpf.h>
 #include <sys/socket.h>
 
 #include <cstring>
@@ -127,6 +128,17 @@ Result<XskSet> open_xsk_set(const Interface& iface, const std::vector<uint32_t>&
         copy->notes.push_back(fmt::format(
             "{}: no AF_XDP zero-copy in this driver (EOPNOTSUPP): copy mode", iface.name));
     return copy;
+}
+
+Result<void> put_in_xskmap(const XskSet& set, int map_fd, const char* map_name) {
+    for (const auto& sock : set.sockets) {
+        const uint32_t queue = sock->queue();
+        const int fd = sock->fd();
+        if (bpf_map_update_elem(map_fd, &queue, &fd, BPF_ANY) != 0)
+            return make_error(errno, "cannot put the socket of queue {} into {}: {}", queue,
+                              map_name, std::strerror(errno));
+    }
+    return {};
 }
 
 }  // namespace xdpkit

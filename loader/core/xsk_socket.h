@@ -92,4 +92,7 @@ struct XskSet {
 Result<XskSet> open_xsk_set(const Interface& iface, const std::vector<uint32_t>& queues,
                             const UmemConfig& per_socket, const XskConfig& config);
 
+// Puts every socket of the set into an XSKMAP (map_name, for the error) at its RX queue.
+Result<void> put_in_xskmap(const XskSet& set, int map_fd, const char* map_name);
+
 }  // namespace xdpkit

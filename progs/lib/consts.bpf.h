@@ -27,4 +27,6 @@
 #define ICMPV6_ECHO_REQUEST 128
 #define ICMPV6_ECHO_REPLY 129
 
+#define TC_ACT_OK 0
+
 #endif

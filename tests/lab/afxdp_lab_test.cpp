@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "lab/background_run.h"
 #include "lab/lab.h"
 #include "lab/lab_asserts.h"
 #include "support/temp_dir.h"
@@ -21,65 +22,17 @@ namespace {
 
 using json = nlohmann::json;
 
-// `xdpkit --json -n NS afxdp ...` running in the background, its output in files.
-class AfxdpRun {
+// `xdpkit --json -n NS afxdp ...` running in the background.
+class AfxdpRun : public BackgroundRun {
 public:
-    AfxdpRun(const std::string& ns, const std::vector<std::string>& args) {
-        std::vector<std::string> argv{xdpkit_path(), "--json", "-n", ns, "afxdp"};
-        argv.insert(argv.end(), args.begin(), args.end());
-        pid_ = spawn_command(argv, out_, err_);
-    }
-    ~AfxdpRun() {
-        if (pid_ > 0) (void)stop(SIGKILL);
-    }
-
-    // Waits (up to 10 s) for an event of this name; false when the process ended first.
-    bool wait_for(const std::string& event) {
-        for (int i = 0; i < 1000; ++i) {
-            for (const auto& e : events())
-                if (e.at("event") == event) return true;
-            if (pid_ <= 0 || ::waitpid(pid_, &status_, WNOHANG) == pid_) {
-                pid_ = -1;
-                return false;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
-        return false;
-    }
-    // Sends sig and waits; the exit status, -1 when it did not exit normally.
-    int stop(int sig = SIGTERM) {
-        if (pid_ > 0) {
-            ::kill(pid_, sig);
-            ::waitpid(pid_, &status_, 0);
-            pid_ = -1;
-        }
-        return WIFEXITED(status_) ? WEXITSTATUS(status_) : -1;
-    }
-    std::vector<json> events() const {
-        std::vector<json> out;
-        std::ifstream in(out_);
-        for (std::string line; std::getline(in, line);)
-            if (!line.empty() && line.back() == '}') out.push_back(json::parse(line));
-        return out;
-    }
-    json last(const std::string& event) const {
-        json found;
-        for (const auto& e : events())
-            if (e.at("event") == event) found = e;
-        return found;
-    }
-    std::string err() const {
-        std::ifstream in(err_);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        return ss.str();
-    }
+    AfxdpRun(const std::string& ns, std::vector<std::string> args)
+        : BackgroundRun(ns, with_command(std::move(args))) {}
 
 private:
-    TempDir dir_;
-    std::string out_ = dir_.file("out"), err_ = dir_.file("err");
-    pid_t pid_ = -1;
-    int status_ = 0;
+    static std::vector<std::string> with_command(std::vector<std::string> args) {
+        args.insert(args.begin(), "afxdp");
+        return args;
+    }
 };
 
 // ping -6 -c count from ns to addr: the sequence numbers that got a reply.
