@@ -70,6 +70,7 @@ void register_bench(CommandTable&, CLI::App&);
 void register_redirect(CommandTable&, CLI::App&);
 void register_veth(CommandTable&, CLI::App&);
 void register_afxdp(CommandTable&, CLI::App&);
+void register_accel(CommandTable&, CLI::App&);
 void register_ipsec(CommandTable&, CLI::App&);
 void register_hints(CommandTable&, CLI::App&);
 

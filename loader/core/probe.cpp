@@ -26,6 +26,7 @@
 #include "hints.h"
 #include "probe.skel.h"
 #include "probe_freplace.skel.h"
+#include "qat.h"
 #include "rtnl.h"
 #include "skel_ptr.h"
 
@@ -296,6 +297,17 @@ ProbeResult probe_crypto_kfuncs() {
                      "cbc(aes) and ecb(aes) usable (skcipher only, no GCM/HMAC)");
 }
 
+// QAT: seen in sysfs only; without qatlib in the build it can be found, never used.
+ProbeResult probe_qat() {
+    const auto found = find_qat_devices();
+    if (found.empty()) return no("qat", "no device: looked for " + qat_search_description());
+    std::vector<std::string> names;
+    for (const auto& d : found)
+        names.push_back(fmt::format("{} (0x{:04x} {}{})", d.pci, d.device, d.vf ? "VF" : "PF",
+                                    d.state.empty() ? "" : ", " + d.state));
+    return unknown("qat", joined(names) + "; this build has no qatlib, so accel cannot use it");
+}
+
 ProbeResult probe_rx_metadata_kfuncs() {
     const char* name = "rx-metadata-kfuncs";
     auto missing = missing_kfuncs(rx_metadata_kfuncs());
@@ -400,6 +412,7 @@ std::vector<ProbeResult> probe_kernel() {
                        : unknown("freplace", "not probed: " + skel.error().message));
     out.push_back(live_frames_result(report));
     out.push_back(probe_crypto_kfuncs());
+    out.push_back(probe_qat());
     out.push_back(probe_rx_metadata_kfuncs());
     return out;
 }
