@@ -71,7 +71,8 @@ const std::vector<BenchScenario>& bench_scenarios() {
          .description = "ESP decryption on dut0",
          .dut = BenchAttach{},
          .arrival = A::None,
-         .unavailable = "comes with the ipsec family"},
+         .unavailable = "needs the live crypto engine ('xdpkit accel IFACE'), not built yet; the "
+                        "engine alone: 'xdpkit accel --backend B --sa-file F --pcap F --repeat N'"},
     };
     return table;
 }
