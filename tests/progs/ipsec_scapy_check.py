@@ -72,10 +72,14 @@ def make_sa(shape, spi):
 
 
 def inner(fam, n):
+    """A UDP datagram of n random bytes. The ports are ones scapy binds no protocol to: with
+    UDP's default source port 53, scapy re-dissects the random bytes as DNS when it rebuilds
+    the packet and can recurse until Python gives up."""
     payload = Raw(bytes(rng.randrange(256) for _ in range(n)))
+    udp = UDP(sport=rng.randrange(40000, 50000), dport=9)
     if fam == 4:
-        return IP(src="198.18.1.1", dst="198.18.1.2") / UDP(sport=rng.randrange(1024, 65535), dport=9) / payload
-    return IPv6(src="fc00:dead:cafe:1::1", dst="fc00:dead:cafe:1::2") / UDP(dport=9) / payload
+        return IP(src="198.18.1.1", dst="198.18.1.2") / udp / payload
+    return IPv6(src="fc00:dead:cafe:1::1", dst="fc00:dead:cafe:1::2") / udp / payload
 
 
 def frame_of(pkt):
