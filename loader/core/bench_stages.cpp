@@ -7,6 +7,7 @@
 #include <xdpkit/common.h>
 
 #include "bench_afxdp.h"
+#include "bpffs.h"
 #include "counters.h"
 #include "netns.h"
 #include "redirect.h"
@@ -58,9 +59,9 @@ Result<FrameTally> set_up_redirect_dut(const BenchRedirect& what, bool to_sink,
 Result<FrameTally> verdicts_of(const AttachResult& attached) {
     const std::string path =
         attached.pin_dir + "/" + attached.family + "/" + XDPKIT_ACTION_COUNTERS_MAP;
-    const int fd = bpf_obj_get(path.c_str());
-    if (fd < 0) return make_error(errno, "cannot open {}: {}", path, std::strerror(errno));
-    return FrameTally::verdicts(Fd(fd));
+    auto fd = open_pin(path);
+    if (!fd) return fd.error();
+    return FrameTally::verdicts(std::move(*fd));
 }
 
 BenchDut::BenchDut(FrameTally v, std::unique_ptr<BenchXsk> x)

@@ -88,4 +88,10 @@ Result<void> pin_fd(int fd, const std::string& path) {
     return {};
 }
 
+Result<Fd> open_pin(const std::string& path) {
+    const int fd = bpf_obj_get(path.c_str());
+    if (fd < 0) return make_error(errno, "cannot open pin {}: {}", path, std::strerror(errno));
+    return Fd(fd);
+}
+
 }  // namespace xdpkit

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "fd.h"
 #include "result.h"
 
 namespace xdpkit {
@@ -27,5 +28,7 @@ std::vector<std::string> list_dir(const std::string& path);
 
 // Pins fd at path, replacing an older pin at the same path.
 Result<void> pin_fd(int fd, const std::string& path);
+// Opens what is pinned at path (a program, map or link).
+Result<Fd> open_pin(const std::string& path);
 
 }  // namespace xdpkit

@@ -27,12 +27,6 @@ const Family& root_family() {
     return f;
 }
 
-Result<Fd> open_pin(const std::string& path) {
-    const int fd = bpf_obj_get(path.c_str());
-    if (fd < 0) return make_error(errno, "cannot open pin {}: {}", path, std::strerror(errno));
-    return Fd(fd);
-}
-
 // Pins a loaded stage (program + maps, except the shared chain map) into dir.
 Result<void> pin_stage(const LoadedProgram& p, const std::string& dir) {
     XDPKIT_TRY(make_dirs(dir));

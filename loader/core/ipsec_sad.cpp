@@ -30,12 +30,6 @@ constexpr const char* kSharedMaps[] = {IPSEC_SA_TABLE_MAP, IPSEC_SA_REPLAY_MAP,
 // A cpumap entry's queue: the kernel's default for xdp-bench redirect-cpu too.
 constexpr uint32_t kCpumapQueueSize = 2048;
 
-Result<Fd> open_pin(const std::string& path) {
-    const int fd = bpf_obj_get(path.c_str());
-    if (fd < 0) return make_error(errno, "cannot open {}: {}", path, std::strerror(errno));
-    return Fd(fd);
-}
-
 Result<Fd> dup_fd(int fd, const char* what) {
     const int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
     if (copy < 0) return make_error(errno, "cannot duplicate the {} map fd: {}", what,
