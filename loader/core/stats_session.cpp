@@ -117,16 +117,28 @@ Result<StatsSession> StatsSession::start(const Interface& iface, FamilyLookup lo
 }
 
 Result<Interval> StatsSession::next() {
-    auto now = sample();
-    if (!now) {
-        if (now.error().err == ENOENT)
-            return make_error(ENOENT, "{}: the xdpkit chain was detached while stats ran",
-                              iface_.name);
-        return now.error();
-    }
-    if (const std::string change = chain_change(last_, *now); !change.empty())
+    const auto changed = [this](const std::string& change) {
         return make_error(ESTALE, "{}: {} while stats ran; run stats again to follow the new chain",
                           iface_.name, change);
+    };
+    auto now = sample();
+    if (!now) {
+        if (now.error().err != ENOENT) return now.error();
+        // A pin vanished while it was read: a stage detached between listing the chain and
+        // reading its counters, or the whole chain went. The chain as it stands now says which.
+        auto chain = attached_chain(iface_);
+        if (chain) {
+            Sample stages;  // who is in the chain, without counters
+            for (const auto& st : chain->stages)
+                if (st.in_chain) stages.stages.push_back(StageSample{st.slot, st.family, st.prog_id, {}});
+            if (const std::string change = chain_change(last_, stages); !change.empty())
+                return changed(change);
+        }
+        return make_error(ENOENT, "{}: the xdpkit chain was detached while stats ran",
+                          iface_.name);
+    }
+    if (const std::string change = chain_change(last_, *now); !change.empty())
+        return changed(change);
     Interval iv = interval_between(last_, *now, per_cpu_);
     last_ = std::move(*now);
     return iv;
