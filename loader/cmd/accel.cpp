@@ -1,11 +1,20 @@
 // xdpkit accel: the crypto accelerator path. Offline mode (--pcap) runs a capture through the
-// user-space crypto engine; the live modes on an interface are not built yet.
+// user-space crypto engine; live mode (IFACE) runs the engine on an AF_XDP socket that the
+// ipsec program feeds (docs/accel.md).
 #include <fmt/format.h>
 
+#include <cmath>
+#include <cstdio>
+
 #include "command.h"
+#include "foreground.h"
+#include "core/accel_live.h"
 #include "core/accel_offline.h"
+#include "core/accel_report.h"
 #include "core/crypto_backend.h"
+#include "core/ticker.h"
 #include "core/units.h"
+#include "families.h"
 
 namespace xdpkit {
 namespace {
@@ -14,7 +23,59 @@ struct AccelArgs {
     std::string iface, backend, sa_file, pcap, out;
     uint32_t repeat = 1;
     bool warm = false;
+    // Live mode.
+    AccelRequest live;
+    std::vector<std::string> params;  // --param K=V for the program step
+    int64_t rx_cpu = -1, crypto_cpu = -1;
+    double interval = 1;
+    uint64_t count = 0;   // intervals; 0: until SIGINT/SIGTERM
+    double duration = 0;  // seconds; 0: no limit
 };
+
+Result<void> run_live(AccelArgs a, const GlobalOptions& g) {
+    AccelRequest& req = a.live;
+    req.ifname = a.iface;
+    req.backend = a.backend;
+    req.sa_file = a.sa_file;
+    if (a.rx_cpu >= 0) req.rx_cpu = static_cast<int>(a.rx_cpu);
+    if (a.crypto_cpu >= 0) req.crypto_cpu = static_cast<int>(a.crypto_cpu);
+    auto plan = plan_accel(req);
+    if (!plan) return plan.error();
+    const Family* post = nullptr;
+    if (!plan->after.program.empty()) {
+        auto f = find_family(plan->after.program);
+        if (!f) return make_error(f.error().err, "--after program: {}", f.error().message);
+        post = *f;
+        auto params = parse_param_args(*post, a.params);
+        if (!params) return params.error();
+        plan->program_params = *params;
+    } else if (!a.params.empty()) {
+        return make_error(EINVAL, "--param: only with --after program:NAME");
+    }
+    const uint64_t limit = report_limit(a.count, a.duration, a.interval);
+
+    // Before the engine's threads exist, so they inherit SIGINT/SIGTERM blocked and the
+    // signal always comes to this thread's wait.
+    Ticker ticker(a.interval);
+    auto session = AccelSession::start(ipsec_family(), post, *plan);
+    if (!session) return session.error();
+    AccelSession& s = **session;
+    emit_event(g, accel_started_json(s), format_accel_started(s));
+
+    ticker.restart();
+    AccelSample prev = s.sample();
+    for (uint64_t n = 0; (limit == 0 || n < limit) && ticker.wait(); ++n) {
+        const AccelSample now = s.sample();
+        emit_event(g, accel_interval_json(prev, now), format_accel_interval(prev, now));
+        prev = now;
+    }
+    auto notes = s.stop();
+    if (!notes) return notes.error();
+    const AccelSample last = s.sample();  // after the threads ended: their final counts
+    emit_event(g, accel_stopped_json(last, *notes, s.audit_ok()),
+         format_accel_stopped(last, *notes, s.audit_ok()));
+    return {};  // SIGINT and SIGTERM are the normal way to stop: exit 0
+}
 
 void print_text(const AccelOfflineReport& r) {
     fmt::print("backend {} ({}), {} SA(s) from {}\n\n", r.backend, r.backend_detail, r.sas,
@@ -50,14 +111,12 @@ void print_text(const AccelOfflineReport& r) {
 }
 
 Result<void> handle_accel(const AccelArgs& a, const GlobalOptions& g) {
-    if (a.pcap.empty()) {
-        const std::string on = a.iface.empty() ? "" : " on " + a.iface;
-        return make_error(ENOTSUP, "accel{}: the live AF_XDP engine is not built yet; only "
-                                   "offline mode works: --sa-file FILE --pcap FILE", on);
-    }
-    if (!a.iface.empty())
-        return make_error(EINVAL, "accel: give either IFACE (live, not built yet) or --pcap "
-                                  "(offline), not both");
+    if (!a.iface.empty() && !a.pcap.empty())
+        return make_error(EINVAL, "accel: give either IFACE (live) or --pcap (offline), not both");
+    if (!a.iface.empty()) return run_live(a, g);
+    if (a.pcap.empty())
+        return make_error(EINVAL, "accel: give IFACE (live: decrypt what the ipsec program "
+                                  "steers to an AF_XDP socket) or --pcap FILE (offline)");
     if (a.sa_file.empty())
         return make_error(EINVAL, "accel --pcap needs --sa-file FILE with the SAs' keys");
     auto r = run_accel_offline({a.backend, a.sa_file, a.pcap, a.out, a.repeat, a.warm});
@@ -74,11 +133,16 @@ void register_accel(CommandTable& t, CLI::App& app) {
     CLI::App* cmd = t.add(app, "accel",
                           "Decrypt ESP with a user-space crypto engine (offline: a capture)",
                           [a](const GlobalOptions& g) { return handle_accel(*a, g); });
-    cmd->add_option("iface", a->iface, "Interface for the live AF_XDP engine (not built yet)");
+    cmd->add_option("iface", a->iface,
+                    "Live: decrypt the ESP the ipsec program on this interface steers to the "
+                    "engine's AF_XDP socket");
     cmd->add_option("--backend", a->backend, "Crypto backend")
         ->required()
         ->check(CLI::IsMember(crypto_backend_names()));
-    cmd->add_option("--sa-file", a->sa_file, "SAs with their keys (as for 'xdpkit ipsec sa add')");
+    cmd->add_option("--sa-file", a->sa_file,
+                    "SAs with their keys (as for 'xdpkit ipsec sa add'); live: added to the SA "
+                    "database with action xsk:QUEUE for the run (default: the database's xsk:QUEUE "
+                    "SAs)");
     cmd->add_option("--pcap", a->pcap, "Offline: run this capture (pcap or pcapng, Ethernet)");
     cmd->add_option("--out", a->out, "Offline: write the inner packets of the ok results here");
     cmd->add_option("--repeat", a->repeat,
@@ -87,6 +151,41 @@ void register_accel(CommandTable& t, CLI::App& app) {
         ->capture_default_str();
     cmd->add_flag("--warm", a->warm,
                   "Offline: leave the frames in the CPU caches between passes (default: evicted)");
+    cmd->add_option("--queue", a->live.queue, "Live: the RX queue the socket binds (default 0)");
+    cmd->add_option("--pattern", a->live.pattern,
+                    "Live: 1 = one thread receives and decrypts; 2 = an RX thread hands batches "
+                    "to a crypto thread through a lock-free ring (default 1)");
+    cmd->add_option("--after", a->live.after,
+                    "Live: what happens to a decrypted packet: drop (default), forward:IFACE, "
+                    "program:NAME (its verdict is obeyed; give forward:IFACE after it to send "
+                    "what it passes)");
+    cmd->add_option("--param", a->params, "Live: K=V for the program of --after program:NAME");
+    cmd->add_option("--dst-mac", a->live.dst_mac,
+                    "Live, forward: destination MAC of the forwarded frames (default: the "
+                    "neighbour entry of each inner destination on the output interface)");
+    cmd->add_flag("--copy", a->live.copy, "Live: bind in copy mode (XDP_COPY)");
+    cmd->add_flag("--zerocopy", a->live.zerocopy, "Live: bind in zero-copy mode or fail");
+    cmd->add_flag("--busy-poll", a->live.busy_poll, "Live: busy-poll the queue instead of poll()");
+    cmd->add_option("--batch", a->live.batch, "Live: descriptors per ring operation (default 64)");
+    cmd->add_option("--frames", a->live.frames, "Live: UMEM frames (default 4096)");
+    cmd->add_option("--xdp-mode", a->live.xdp_mode,
+                    "Live: XDP mode of the ipsec program: native, skb or auto (default auto)");
+    cmd->add_flag("--chain", a->live.append,
+                  "Live: run the ipsec program after the programs already attached");
+    cmd->add_flag("--replace", a->live.replace,
+                  "Live: swap an attached ipsec stage (or the whole chain) atomically");
+    cmd->add_option("--rx-cpu", a->rx_cpu, "Live: pin the RX thread to this CPU")
+        ->check(CLI::Range(int64_t{0}, int64_t{4095}));
+    cmd->add_option("--crypto-cpu", a->crypto_cpu,
+                    "Live, pattern 2: pin the crypto thread to this CPU")
+        ->check(CLI::Range(int64_t{0}, int64_t{4095}));
+    cmd->add_option("--interval", a->interval, "Live: seconds between reports (default 1)")
+        ->check(CLI::Range(0.01, 3600.0));
+    cmd->add_option("--count", a->count, "Live: stop after N reports (default: until Ctrl-C)")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--duration", a->duration,
+                    "Live: stop after S seconds, rounded up to whole intervals")
+        ->check(CLI::Range(0.01, 1e9));
 }
 
 }  // namespace xdpkit

@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "command.h"
+#include "foreground.h"
 #include "core/afxdp.h"
 #include "core/afxdp_report.h"
 #include "core/ticker.h"
@@ -24,24 +25,11 @@ struct AfxdpArgs {
     double duration = 0;    // seconds; 0: no limit
 };
 
-void emit(const GlobalOptions& g, const Json& j, const std::string& text) {
-    if (g.json) {
-        print_json(j);
-        return;
-    }
-    fmt::print("{}", text);
-    std::fflush(stdout);  // a pipe must see every interval as it ends
-}
-
 Result<void> run_afxdp(AfxdpArgs a, const GlobalOptions& g) {
     if (a.queue >= 0) a.req.queue = static_cast<uint32_t>(a.queue);
     auto plan = plan_afxdp(a.req);
     if (!plan) return plan.error();
-    uint64_t limit = a.count;
-    if (a.duration > 0) {
-        const auto n = static_cast<uint64_t>(std::ceil(a.duration / a.interval - 1e-9));
-        limit = limit ? std::min(limit, n) : std::max<uint64_t>(n, 1);
-    }
+    const uint64_t limit = report_limit(a.count, a.duration, a.interval);
 
     // Before the loop threads exist, so they inherit SIGINT/SIGTERM blocked and the signal
     // always comes to this thread's wait.
@@ -49,7 +37,7 @@ Result<void> run_afxdp(AfxdpArgs a, const GlobalOptions& g) {
     auto session = AfxdpSession::start(afxdp_family(), *plan);
     if (!session) return session.error();
     AfxdpSession& s = **session;
-    emit(g, afxdp_started_json(*plan, s.attached(), s.sockets()),
+    emit_event(g, afxdp_started_json(*plan, s.attached(), s.sockets()),
          format_afxdp_started(*plan, s.attached(), s.sockets()));
 
     ticker.restart();
@@ -57,11 +45,11 @@ Result<void> run_afxdp(AfxdpArgs a, const GlobalOptions& g) {
     bool hinted = false;
     for (uint64_t n = 0; (limit == 0 || n < limit) && ticker.wait(); ++n) {
         const AfxdpSample now = s.sample();
-        emit(g, afxdp_interval_json(prev, now), format_afxdp_interval(prev, now));
+        emit_event(g, afxdp_interval_json(prev, now), format_afxdp_interval(prev, now));
         if (!hinted) {
             const std::string hint = queue_hint(*plan, now);
             if (!hint.empty()) {
-                emit(g, afxdp_hint_json(hint, now), "hint: " + hint + "\n");
+                emit_event(g, afxdp_hint_json(hint, now), "hint: " + hint + "\n");
                 hinted = true;
             }
         }
@@ -71,7 +59,7 @@ Result<void> run_afxdp(AfxdpArgs a, const GlobalOptions& g) {
     auto detached = s.stop();
     if (!detached) return detached.error();
     const AfxdpSample last = s.sample();  // after the loops ended: their final counts
-    emit(g, afxdp_stopped_json(last, *detached, s.audit_ok()),
+    emit_event(g, afxdp_stopped_json(last, *detached, s.audit_ok()),
          format_afxdp_stopped(*plan, last, *detached, s.audit_ok()));
     return {};  // SIGINT and SIGTERM are the normal way to stop: exit 0
 }

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "command.h"
+#include "foreground.h"
 #include "core/rx_meta_qualify.h"
 #include "core/rx_meta_session.h"
 #include "core/ticker.h"
@@ -24,19 +25,10 @@ struct HintsArgs {
 // How often the loop looks for frames: the latency of a line, and of Ctrl-C.
 constexpr double kPollSeconds = 0.02;
 
-void emit(const GlobalOptions& g, const Json& j, const std::string& text) {
-    if (g.json) {
-        print_json(j);
-        return;
-    }
-    fmt::print("{}", text);
-    std::fflush(stdout);  // a pipe must see every frame as it comes
-}
-
 Result<void> run_qualify(const HintsArgs& a, const GlobalOptions& g) {
     auto report = qualify_device(hints_family(), a.req.ifname, a.req.replace);
     if (!report) return report.error();
-    emit(g, qualify_report_json(*report), format_qualify_report(*report));
+    emit_event(g, qualify_report_json(*report), format_qualify_report(*report));
     if (qualify_exit_status(report->fields) == 0) return {};
     std::string failed;
     for (const auto& f : report->fields)
@@ -57,7 +49,7 @@ Result<void> run_hints(const HintsArgs& a, const GlobalOptions& g) {
                  {"sockets", s.sockets().sockets.size()},
                  {"copy_mode", s.sockets().zero_copy ? "zero-copy" : "copy"},
                  {"notes", s.attached().notes}};
-    emit(g, started,
+    emit_event(g, started,
          fmt::format("{}: hints attached (prog id {}, {} mode, steer {}), {} AF_XDP socket(s) in "
                      "{} mode, tc ingress consumer on; Ctrl-C stops\n",
                      s.iface().name, s.attached().prog_id, s.attached().mode,
@@ -74,12 +66,12 @@ Result<void> run_hints(const HintsArgs& a, const GlobalOptions& g) {
             if (a.count && frames == a.count) break;
             ++frames;
             ++(f.via == "xsk" ? xsk : stack);
-            emit(g, frame_json(f), format_frame(f));
+            emit_event(g, frame_json(f), format_frame(f));
         }
     }
     auto detached = s.stop();
     if (!detached) return detached.error();
-    emit(g,
+    emit_event(g,
          {{"event", "stopped"}, {"frames", frames}, {"xsk", xsk}, {"stack", stack},
           {"overflowed", s.overflowed()}, {"detached", detached->detached},
           {"chain_removed", detached->chain_removed}},

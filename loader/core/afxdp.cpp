@@ -17,17 +17,12 @@
 #include "counters.h"
 #include "program.h"
 #include "rtnl.h"
+#include "ticker.h"
 
 namespace xdpkit {
 namespace {
 
 constexpr uint32_t kMaxFramesPerSocket = 1u << 20;
-
-long long monotonic_ns() {
-    timespec ts{};
-    ::clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
-}
 
 // A whole decimal number in [min, max], nothing else.
 std::optional<uint32_t> whole_number(const std::string& s, uint32_t min, uint32_t max) {
@@ -38,10 +33,15 @@ std::optional<uint32_t> whole_number(const std::string& s, uint32_t min, uint32_
     return v;
 }
 
-// The RX queues a socket can bind now: the driver's current channels (ETHTOOL_GCHANNELS, rx +
-// combined), which 'ethtool -L' changes. A veth is created with a queue per possible CPU but
-// only one of them active, and binding an inactive one fails with a bare EINVAL. A device
-// without the ioctl has the queues it was created with (IFLA_NUM_RX_QUEUES).
+std::string queue_list(const std::vector<uint32_t>& queues) {
+    std::string s;
+    for (uint32_t q : queues) s += (s.empty() ? "" : ",") + std::to_string(q);
+    return s;
+}
+
+}  // namespace
+
+// ETHTOOL_GCHANNELS (rx + combined), else IFLA_NUM_RX_QUEUES.
 Result<uint32_t> active_rx_queues(const Interface& iface) {
     Fd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     ethtool_channels ch{};
@@ -55,24 +55,15 @@ Result<uint32_t> active_rx_queues(const Interface& iface) {
     return link_rx_queues(iface.ifindex);
 }
 
-// Pinned right after it started: the few frames the loop may take before are no matter.
-Result<void> pin_thread(std::thread& t, int cpu) {
+Result<void> pin_thread(std::thread& t, int cpu, const char* what) {
     cpu_set_t set;
     CPU_ZERO(&set);
     CPU_SET(cpu, &set);
     if (const int err = ::pthread_setaffinity_np(t.native_handle(), sizeof(set), &set))
-        return make_error(err, "cannot pin the AF_XDP loop to CPU {}: {}", cpu,
+        return make_error(err, "cannot pin the {} to CPU {}: {}", what, cpu,
                           std::strerror(err));
     return {};
 }
-
-std::string queue_list(const std::vector<uint32_t>& queues) {
-    std::string s;
-    for (uint32_t q : queues) s += (s.empty() ? "" : ",") + std::to_string(q);
-    return s;
-}
-
-}  // namespace
 
 Result<Steering> parse_steer(const std::string& text) {
     Steering s;
@@ -236,7 +227,9 @@ Result<std::unique_ptr<AfxdpSession>> AfxdpSession::start(const Family& family,
     s->running_ = true;
     for (auto& loop : s->loops_) {
         s->threads_.emplace_back([&l = *loop, &stop = s->stop_] { l.run(stop); });
-        if (plan.loop_cpu) XDPKIT_TRY(pin_thread(s->threads_.back(), *plan.loop_cpu));
+        // Pinned right after it started: the few frames the loop may take before are no matter.
+        if (plan.loop_cpu)
+            XDPKIT_TRY(pin_thread(s->threads_.back(), *plan.loop_cpu, "AF_XDP loop"));
     }
 
     AfxdpSession* self = s.get();

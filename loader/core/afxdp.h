@@ -68,6 +68,15 @@ struct AfxdpPlan {
     std::vector<std::string> notes;
 };
 
+// The RX queues a socket can bind now: the driver's current channels, which 'ethtool -L'
+// changes. A veth is created with a queue per possible CPU but only one of them active, and
+// binding an inactive one fails with a bare EINVAL. A device without the ioctl has the queues
+// it was created with.
+Result<uint32_t> active_rx_queues(const Interface& iface);
+
+// Pins a running thread to one CPU; `what` names it in the error.
+Result<void> pin_thread(std::thread& t, int cpu, const char* what);
+
 // "all", "every-other", "1-in-N".
 Result<Steering> parse_steer(const std::string& text);
 // "" or "none", "icmpv6-echo", "udp:PORT"; fills the filter part of s.

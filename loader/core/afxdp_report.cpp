@@ -27,18 +27,6 @@ double rate(uint64_t before, uint64_t after, double seconds) {
     return seconds > 0 && after >= before ? double(after - before) / seconds : 0;
 }
 
-Json xdp_stats_json(const xdp_statistics& s) {
-    Json j = Json::object();
-    for (const auto& f : kXdpStatFields) j[f.name] = s.*f.field;
-    return j;
-}
-
-std::string xdp_stats_text(const xdp_statistics& s) {
-    std::string t;
-    for (const auto& f : kXdpStatFields) t += fmt::format("{}{} {}", t.empty() ? "" : "  ", f.name, s.*f.field);
-    return t;
-}
-
 Json program_json(const AfxdpSample& s) {
     Json j = Json::object();
     for (uint32_t i = 0; i < AFXDP_OUTCOME_SLOTS; ++i) j[kOutcomeNames[i]] = s.outcomes[i];
@@ -85,6 +73,18 @@ AfxdpQueueSample total_of(const AfxdpSample& s) {
 }
 
 }  // namespace
+
+Json xdp_stats_json(const xdp_statistics& s) {
+    Json j = Json::object();
+    for (const auto& f : kXdpStatFields) j[f.name] = s.*f.field;
+    return j;
+}
+
+std::string xdp_stats_text(const xdp_statistics& s) {
+    std::string t;
+    for (const auto& f : kXdpStatFields) t += fmt::format("{}{} {}", t.empty() ? "" : "  ", f.name, s.*f.field);
+    return t;
+}
 
 Json afxdp_started_json(const AfxdpPlan& plan, const AttachResult& r, const XskSet& xsks) {
     std::vector<std::string> notes = plan.notes;

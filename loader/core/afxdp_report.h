@@ -10,6 +10,10 @@
 
 namespace xdpkit {
 
+// A socket's XDP_STATISTICS, every field by its kernel name.
+Json xdp_stats_json(const xdp_statistics& s);
+std::string xdp_stats_text(const xdp_statistics& s);
+
 Json afxdp_started_json(const AfxdpPlan& plan, const AttachResult& r, const XskSet& xsks);
 std::string format_afxdp_started(const AfxdpPlan& plan, const AttachResult& r,
                                  const XskSet& xsks);

@@ -225,6 +225,13 @@ void EspEngine::reset_replay() {
     }
 }
 
+void EspEngine::load_replay(uint32_t sa, const ipsec_replay& r) {
+    SaState& s = sas_.at(sa);
+    const uint32_t window = s.replay.window;
+    s.replay = r;
+    s.replay.window = window;
+}
+
 uint32_t EspEngine::find_sa(const uint8_t* frame, const EspLocation& loc, uint32_t spi) const {
     const size_t alen = loc.family == 6 ? 16 : 4;
     // IPv4 source at +12, destination at +16; IPv6 at +8 and +24.

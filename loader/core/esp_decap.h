@@ -113,6 +113,9 @@ public:
 
     // Every SA's window back to empty, as when the SAs were set up.
     void reset_replay();
+    // Starts SA index `sa` from a window kept elsewhere (the SA database's, for a live engine
+    // that takes over SAs which already saw traffic). The SA's own window size stays.
+    void load_replay(uint32_t sa, const ipsec_replay& r);
     const EspCounters& counters() const { return counters_; }
     void reset_counters() { counters_ = {}; }
     CryptoBackend& backend() { return backend_; }

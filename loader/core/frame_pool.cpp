@@ -34,16 +34,24 @@ bool FramePool::move(uint64_t addr, FramePlace from, FramePlace to) {
     return true;
 }
 
-uint32_t FramePool::take_for_fill(std::span<uint64_t> out) {
+uint32_t FramePool::take_free(std::span<uint64_t> out, FramePlace to) {
     uint32_t n = 0;
     while (n < out.size() && free_top_ > 0) {
         const uint64_t addr = free_list_[--free_top_];
-        place_[index_of(addr)] = FramePlace::Fill;
+        place_[index_of(addr)] = to;
         out[n++] = addr;
     }
     in_[static_cast<int>(FramePlace::Free)] -= n;
-    in_[static_cast<int>(FramePlace::Fill)] += n;
+    in_[static_cast<int>(to)] += n;
     return n;
+}
+
+uint32_t FramePool::take_for_fill(std::span<uint64_t> out) {
+    return take_free(out, FramePlace::Fill);
+}
+
+uint32_t FramePool::take_for_user(std::span<uint64_t> out) {
+    return take_free(out, FramePlace::User);
 }
 
 bool FramePool::received(uint64_t addr) { return move(addr, FramePlace::Fill, FramePlace::User); }

@@ -39,6 +39,8 @@ public:
 
     // Free -> Fill: up to out.size() frames for the fill ring; returns how many.
     uint32_t take_for_fill(std::span<uint64_t> out);
+    // Free -> User: up to out.size() frames user space writes itself (a TX-only socket).
+    uint32_t take_for_user(std::span<uint64_t> out);
     // Fill -> User: addr came in on the RX ring (any address inside the frame).
     bool received(uint64_t addr);
     // User -> Tx: the frame goes out on the TX ring.
@@ -56,6 +58,7 @@ public:
 
 private:
     bool move(uint64_t addr, FramePlace from, FramePlace to);
+    uint32_t take_free(std::span<uint64_t> out, FramePlace to);
     uint32_t index_of(uint64_t addr) const;  // count_ when addr is not ours
 
     uint64_t first_addr_;

@@ -309,6 +309,21 @@ Result<void> SaDatabase::mark_verified(uint32_t slot, uint32_t seq) {
     return {};
 }
 
+Result<ipsec_replay> SaDatabase::window(uint32_t slot) const {
+    ipsec_replay r{};
+    if (bpf_map_lookup_elem_flags(replay_.get(), &slot, &r, BPF_F_LOCK) != 0)
+        return make_error(errno, "cannot read the replay window of slot {}: {}", slot,
+                          std::strerror(errno));
+    return r;
+}
+
+Result<void> SaDatabase::store_window(uint32_t slot, const ipsec_replay& r) {
+    if (bpf_map_update_elem(replay_.get(), &slot, &r, BPF_F_LOCK) != 0)
+        return make_error(errno, "cannot write the replay window of slot {}: {}", slot,
+                          std::strerror(errno));
+    return {};
+}
+
 Result<bool> SaDatabase::flush() {
     auto entries = table_entries(table_.get());
     if (!entries) return entries.error();

@@ -57,6 +57,12 @@ public:
     // checked), moving the window the program's pre-check reads. One writer per SA (the
     // engine thread that owns it); the spin lock keeps the program from reading a torn window.
     Result<void> mark_verified(uint32_t slot, uint32_t seq);
+    // The window of the SA in slot, read under the lock.
+    Result<ipsec_replay> window(uint32_t slot) const;
+    // The live engine's way: it keeps the SA's window in memory (it is the one writer) and
+    // publishes the whole of it once per batch — one system call per SA and batch instead of
+    // one per packet. Written under the lock, so the program never reads it torn.
+    Result<void> store_window(uint32_t slot, const ipsec_replay& r);
     // Every SA, ordered by SPI then destination, with its keys when the key map has them
     // (the crypto engine needs them; to_json(SecurityAssociation) prints a fingerprint).
     Result<std::vector<SaEntry>> list() const;

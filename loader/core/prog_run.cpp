@@ -29,22 +29,30 @@ Error describe_failure(int err, size_t len) {
 
 }  // namespace
 
-Result<ProgRunResult> prog_run_xdp(int prog_fd, std::span<const uint8_t> frame,
-                                   uint32_t repeat) {
+Result<uint32_t> prog_run_xdp_into(int prog_fd, std::span<const uint8_t> frame,
+                                   std::vector<uint8_t>& out, uint32_t repeat,
+                                   uint32_t* duration_ns) {
     if (frame.size() < kEthHeader)
         return make_error(EINVAL, "{} bytes is shorter than an Ethernet header; BPF_PROG_RUN "
                                   "refuses it",
                           frame.size());
-    ProgRunResult r;
-    r.data_out.resize(frame.size() + kHeadroom + kPage);
-    LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(),
-                .data_out = r.data_out.data(),
+    out.resize(frame.size() + kHeadroom + kPage);
+    LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_out = out.data(),
                 .data_size_in = static_cast<uint32_t>(frame.size()),
-                .data_size_out = static_cast<uint32_t>(r.data_out.size()), .repeat = static_cast<int>(repeat));
+                .data_size_out = static_cast<uint32_t>(out.size()),
+                .repeat = static_cast<int>(repeat));
     if (bpf_prog_test_run_opts(prog_fd, &opts) != 0) return describe_failure(errno, frame.size());
-    r.verdict = opts.retval;
-    r.duration_ns = opts.duration;
-    r.data_out.resize(opts.data_size_out);
+    out.resize(opts.data_size_out);
+    if (duration_ns) *duration_ns = opts.duration;
+    return opts.retval;
+}
+
+Result<ProgRunResult> prog_run_xdp(int prog_fd, std::span<const uint8_t> frame,
+                                   uint32_t repeat) {
+    ProgRunResult r;
+    auto verdict = prog_run_xdp_into(prog_fd, frame, r.data_out, repeat, &r.duration_ns);
+    if (!verdict) return verdict.error();
+    r.verdict = *verdict;
     return r;
 }
 

@@ -22,4 +22,11 @@ struct ProgRunResult {
 Result<ProgRunResult> prog_run_xdp(int prog_fd, std::span<const uint8_t> frame,
                                    uint32_t repeat = 1);
 
+// The same into a buffer the caller keeps: out is resized (within its capacity once it has
+// grown, so a loop that reuses it allocates nothing) to the frame as the program left it.
+// Returns the verdict.
+Result<uint32_t> prog_run_xdp_into(int prog_fd, std::span<const uint8_t> frame,
+                                   std::vector<uint8_t>& out, uint32_t repeat = 1,
+                                   uint32_t* duration_ns = nullptr);
+
 }  // namespace xdpkit

@@ -5,13 +5,13 @@ namespace {
 
 constexpr long long kNsPerSecond = 1'000'000'000;
 
+}  // namespace
+
 long long monotonic_ns() {
     timespec ts{};
     ::clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec * kNsPerSecond + ts.tv_nsec;
 }
-
-}  // namespace
 
 Ticker::Ticker(double interval_seconds)
     : interval_ns_(static_cast<long long>(interval_seconds * kNsPerSecond)),

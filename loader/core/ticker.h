@@ -7,6 +7,9 @@
 
 namespace xdpkit {
 
+// CLOCK_MONOTONIC in nanoseconds: what sessions measure their elapsed time with.
+long long monotonic_ns();
+
 class Ticker {
 public:
     // Blocks SIGINT and SIGTERM for its lifetime: they are taken with sigtimedwait while

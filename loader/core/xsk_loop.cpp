@@ -1,12 +1,9 @@
 #include "xsk_loop.h"
 
-#include <poll.h>
-#include <sys/socket.h>
-
 #include <algorithm>
-#include <bit>
 
 #include "icmpv6_echo.h"
+#include "xsk_rings.h"
 
 namespace xdpkit {
 
@@ -87,74 +84,20 @@ void XskLoop::transmit(uint32_t count) {
     kick_tx();
 }
 
-// Copy mode sends in the sendto() call itself; zero-copy drivers start the NIC's TX from it.
-// With need_wakeup the kernel says whether it is needed at all.
 void XskLoop::kick_tx() {
-    if (socket_.need_wakeup() && !xsk_ring_prod__needs_wakeup(&socket_.tx())) return;
-    ++c_.wakeups;
-    // EAGAIN/EBUSY/ENOBUFS: the kernel is busy with earlier frames and will get to these;
-    // ENETDOWN: the link went down under us. None is worth stopping for.
-    (void)::sendto(socket_.fd(), nullptr, 0, MSG_DONTWAIT, nullptr, 0);
+    if (xdpkit::kick_tx(socket_)) ++c_.wakeups;
 }
 
-void XskLoop::complete_tx() {
-    uint32_t idx = 0;
-    const uint32_t n = xsk_ring_cons__peek(&socket_.comp(), socket_.comp().size, &idx);
-    if (n == 0) return;
-    for (uint32_t i = 0; i < n; ++i) pool_.completed(*xsk_ring_cons__comp_addr(&socket_.comp(), idx + i));
-    xsk_ring_cons__release(&socket_.comp(), n);
-    c_.tx_completed += n;
-}
+void XskLoop::complete_tx() { c_.tx_completed += reap_tx_completions(socket_, pool_); }
 
-void XskLoop::refill() {
-    xsk_ring_prod& fill = socket_.fill();
-    for (;;) {
-        const uint32_t want = std::min(pool_.free_frames(), config_.batch);
-        if (want == 0) return;
-        const uint32_t room = xsk_prod_nb_free(&fill, want);
-        const uint32_t n = std::min(want, room);
-        if (n == 0) return;
-        uint32_t idx = 0;
-        xsk_ring_prod__reserve(&fill, n, &idx);
-        const uint32_t got = pool_.take_for_fill(std::span(addrs_).first(n));
-        for (uint32_t i = 0; i < got; ++i) *xsk_ring_prod__fill_addr(&fill, idx + i) = addrs_[i];
-        xsk_ring_prod__submit(&fill, got);
-        if (n < want) return;  // the ring is full
-    }
-}
+void XskLoop::refill() { refill_fill_ring(socket_, pool_, addrs_, config_.batch); }
 
 void XskLoop::wait_for_rx() {
-    const int fd = socket_.fd();
-    if (config_.busy_poll) {
-        // recvfrom runs the queue's NAPI from this thread (SO_PREFER_BUSY_POLL): no sleep.
-        ++c_.wakeups;
-        (void)::recvfrom(fd, nullptr, 0, MSG_DONTWAIT, nullptr, nullptr);
-        return;
-    }
-    // poll() wakes a zero-copy driver that asked for it through the fill ring's
-    // need_wakeup flag, then sleeps until the RX ring has frames (or the stop latency).
-    if (socket_.need_wakeup() && xsk_ring_prod__needs_wakeup(&socket_.fill())) ++c_.wakeups;
-    pollfd p{fd, POLLIN, 0};
-    (void)::poll(&p, 1, config_.idle_poll_ms);
+    if (xdpkit::wait_for_rx(socket_, config_.busy_poll, config_.idle_poll_ms)) ++c_.wakeups;
 }
 
-namespace {
-
-// XskLoopCounters is all uint64_t: published, summed and copied word by word.
-constexpr size_t kCounterWords = sizeof(XskLoopCounters) / sizeof(uint64_t);
-using CounterWords = std::array<uint64_t, kCounterWords>;
-static_assert(sizeof(CounterWords) == sizeof(XskLoopCounters));
-
-CounterWords words_of(const XskLoopCounters& c) { return std::bit_cast<CounterWords>(c); }
-XskLoopCounters counters_of(const CounterWords& w) { return std::bit_cast<XskLoopCounters>(w); }
-
-}  // namespace
-
 XskLoopCounters& operator+=(XskLoopCounters& to, const XskLoopCounters& from) {
-    CounterWords a = words_of(to);
-    const CounterWords b = words_of(from);
-    for (size_t i = 0; i < kCounterWords; ++i) a[i] += b[i];
-    return to = counters_of(a);
+    return add_counter_words(to, from);
 }
 
 void XskLoop::publish() {
@@ -164,16 +107,9 @@ void XskLoop::publish() {
     c_.frames_user = census.user;
     c_.frames_tx = census.tx;
     c_.accounting_violations = census.violations;
-    const CounterWords words = words_of(c_);
-    for (size_t i = 0; i < kCounterWords; ++i)
-        published_[i].store(words[i], std::memory_order_relaxed);
+    published_.publish(c_);
 }
 
-XskLoopCounters XskLoop::snapshot() const {
-    CounterWords words;
-    for (size_t i = 0; i < kCounterWords; ++i)
-        words[i] = published_[i].load(std::memory_order_relaxed);
-    return counters_of(words);
-}
+XskLoopCounters XskLoop::snapshot() const { return published_.snapshot(); }
 
 }  // namespace xdpkit

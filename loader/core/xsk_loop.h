@@ -4,13 +4,13 @@
 // nothing is shared but the counters it publishes; nothing is allocated once it runs.
 #pragma once
 
-#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <vector>
 
 #include "frame_pool.h"
+#include "published_counters.h"
 #include "umem.h"
 #include "xsk_socket.h"
 
@@ -76,8 +76,7 @@ private:
     std::vector<uint64_t> addrs_;  // scratch for one batch (fill addresses, TX frames)
     std::vector<uint32_t> lens_;
     XskLoopCounters c_;  // the loop's own, plain
-    // c_ as the other threads see it: relaxed stores by the loop, no read-modify-write.
-    std::array<std::atomic<uint64_t>, sizeof(XskLoopCounters) / sizeof(uint64_t)> published_{};
+    PublishedCounters<XskLoopCounters> published_;  // c_ as the other threads see it
 };
 
 }  // namespace xdpkit
