@@ -58,6 +58,18 @@ TEST_F(EspTrafficgenLab, EveryFrameIsCountedWithSequenceNumbersOneToN) {
     EXPECT_EQ(c.at("highest_seq"), 3000);
 }
 
+// The program's counter is shared, not per thread: two threads still number 1..N once each
+// (a counter per thread would give each half the numbers, and the top would be N/2).
+TEST_F(EspTrafficgenLab, TwoThreadsShareOneNumbering) {
+    add_sa("drop");
+    const auto r = lab.peer_xdpkit({"trafficgen", "veth1", "--sa-file", sa_file, "--count", "3000",
+                                    "--threads", "2"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const json c = sa_counters();
+    EXPECT_EQ(c.at("packets"), 3000);
+    EXPECT_EQ(c.at("highest_seq"), 3000);
+}
+
 TEST_F(EspTrafficgenLab, WithoutCountTheRepeatIsNoted) {
     add_sa("drop");
     const auto r = lab.peer_xdpkit({"trafficgen", "veth1", "--sa-file", sa_file, "--duration",
