@@ -58,6 +58,23 @@ TEST_F(EspTrafficgenLab, EveryFrameIsCountedWithSequenceNumbersOneToN) {
     EXPECT_EQ(c.at("highest_seq"), 3000);
 }
 
+TEST_F(EspTrafficgenLab, GcmOverIpv6IsCountedToo) {
+    ASSERT_TRUE(lab.ping6());
+    std::ofstream(sa_file) << "--spi 0x200 --dst " << Lab::kDutIp6
+                           << " --action drop --cipher aes-gcm-128 --auth none"
+                              " --key 00112233445566778899aabbccddeeff --salt cafebabe\n";
+    auto r = lab.xdpkit({"ipsec", "sa", "add", "--sa-file", sa_file});
+    ASSERT_EQ(r.status, 0) << r.err;
+    attach_ok(lab, {"ipsec", "veth0"});
+    r = lab.peer_xdpkit({"trafficgen", "veth1", "--sa-file", sa_file, "--count", "2000",
+                         "--seq-start", "101"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const json c = sa_counters();
+    EXPECT_EQ(c.at("packets"), 2000);
+    EXPECT_EQ(c.at("malformed"), 0);
+    EXPECT_EQ(c.at("highest_seq"), 2100);
+}
+
 // The program's counter is shared, not per thread: two threads still number 1..N once each
 // (a counter per thread would give each half the numbers, and the top would be N/2).
 TEST_F(EspTrafficgenLab, TwoThreadsShareOneNumbering) {
