@@ -19,8 +19,8 @@ constexpr size_t kEspPayloadHead = 8;
 constexpr uint32_t kEspDefaultSetFrames = 4096;
 // The set lives in an array map: kernel memory, charged to the caller's memory cgroup and
 // kept for the whole run. 64 MiB holds 65536 frames up to 1 KiB and ~44800 full 1514-byte
-// frames; encrypting that many one at a time with OpenSSL takes ~1.5 s here, the most a
-// user should wait before the first frame goes out.
+// frames; encrypting that many one at a time with OpenSSL and filling the map takes ~1 s
+// here, about as long as a user should wait before the first frame goes out.
 constexpr uint32_t kEspSetMaxFrames = 65536;
 constexpr size_t kEspSetMaxBytes = size_t(64) << 20;
 
