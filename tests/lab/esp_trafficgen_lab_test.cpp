@@ -76,11 +76,14 @@ TEST_F(EspTrafficgenLab, GcmOverIpv6IsCountedToo) {
 }
 
 // The program's counter is shared, not per thread: two threads still number 1..N once each
-// (a counter per thread would give each half the numbers, and the top would be N/2).
+// (a counter per thread would give each half the numbers, and the top would be N/2). Paced:
+// the lab's veth has one RX queue, a 256-frame ring both sending CPUs fill at once, and at full
+// speed the veth drops what does not fit; 10000 frames/s per thread is 100 frames per system
+// call, so both threads' chunks together fit the ring.
 TEST_F(EspTrafficgenLab, TwoThreadsShareOneNumbering) {
     add_sa("drop");
     const auto r = lab.peer_xdpkit({"trafficgen", "veth1", "--sa-file", sa_file, "--count", "3000",
-                                    "--threads", "2"});
+                                    "--threads", "2", "--rate", "20000"});
     ASSERT_EQ(r.status, 0) << r.err;
     const json c = sa_counters();
     EXPECT_EQ(c.at("packets"), 3000);
