@@ -27,6 +27,24 @@ struct {
 /* ESP sequence numbers must not repeat across generator threads: one shared counter. */
 __u32 esp_seq = 0;
 
+/* TRAFFICGEN_FRAME_SET: frames user space built whole (real ESP, whose ICV covers the
+ * sequence number, so nothing can be rewritten here), all frame_len bytes long. User space
+ * sets the map's value size to frame_len and its size to set_size before load, so the
+ * verifier knows every copy stays inside one value. */
+const volatile __u32 frame_len = 0;
+const volatile __u32 set_size = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, TRAFFICGEN_MAX_FRAME);
+} frame_set SEC(".maps");
+
+/* Shared by every generator thread (not per CPU): the set goes out in order, each frame
+ * once per round over all threads, so a receiver sees sequence numbers s0 .. s0+n-1. */
+__u64 set_next = 0;
+
 /* RFC 1624: the checksum after one 16-bit word changed from old to new (all in network
  * order: the one's complement sum does not care which order, as long as it is one). */
 static __always_inline __u16 csum_replace16(__u16 check, __u16 old, __u16 new)
@@ -71,6 +89,28 @@ static __always_inline int next_esp_seq(struct xdp_md *ctx)
 	return XDP_TX;
 }
 
+static __always_inline int copy_from_set(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	__u32 key;
+	void *frame;
+
+	/* Every frame of the set is frame_len long and the template is one of them: a frame
+	 * of another length means user space and this program disagree. */
+	if (frame_len == 0 || frame_len > TRAFFICGEN_MAX_FRAME || set_size == 0 ||
+	    data + frame_len != end)
+		return XDP_ABORTED;
+	key = (__u32)(__sync_fetch_and_add(&set_next, 1) % set_size);
+	frame = bpf_map_lookup_elem(&frame_set, &key);
+	if (!frame)
+		return XDP_ABORTED;
+	/* Live frames are recycled without their bytes being reset (bpf_prog_run.rst), so
+	 * the whole frame is written every time. */
+	if (bpf_xdp_store_bytes(ctx, 0, frame, frame_len))
+		return XDP_ABORTED;
+	return XDP_TX;
+}
+
 SEC("xdp")
 int xdpkit_trafficgen(struct xdp_md *ctx)
 {
@@ -78,6 +118,8 @@ int xdpkit_trafficgen(struct xdp_md *ctx)
 		return rotate_udp_port(ctx);
 	if (rewrite == TRAFFICGEN_ESP_SEQ)
 		return next_esp_seq(ctx);
+	if (rewrite == TRAFFICGEN_FRAME_SET)
+		return copy_from_set(ctx);
 	return XDP_TX;
 }
 

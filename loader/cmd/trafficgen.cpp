@@ -1,10 +1,13 @@
 // xdpkit trafficgen: live-frame traffic out of an interface (docs/trafficgen.md).
 #include <csignal>
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "command.h"
+#include "core/esp_frame_set.h"
 #include "core/interface.h"
+#include "core/ipsec_sa.h"
 #include "core/output.h"
 #include "core/traffic_plan.h"
 #include "core/units.h"
@@ -13,8 +16,11 @@ namespace xdpkit {
 namespace {
 
 struct TrafficgenArgs {
-    std::string ifname, proto = "udp", pcap;
+    std::string ifname, proto = "udp", pcap, sa_file;
     TrafficRequest req;
+    size_t payload = 64;
+    uint32_t seq_start = 1;
+    CLI::Option *proto_opt = nullptr, *spi_opt = nullptr;  // to tell given from default
     uint64_t count = 0, rate = 0;
     double duration = 0, interval = 1;
     unsigned threads = 1;
@@ -57,6 +63,42 @@ Result<TrafficgenJob> plan_template(const Interface& iface, const TrafficgenArgs
     return plan_traffic(iface, req);
 }
 
+// --sa-file: the SA (checked before any interface is looked at) and the set's parameters.
+Result<EspTrafficRequest> esp_request(const TrafficgenArgs& a) {
+    if (a.proto_opt->count() && a.proto != "esp")
+        return make_error(EINVAL, "--sa-file sends ESP; --proto {} contradicts it", a.proto);
+    auto sas = read_sa_file(a.sa_file);
+    if (!sas) return sas.error();
+    auto sa = pick_sa(*sas, a.spi_opt->count() ? std::optional(a.req.spi) : std::nullopt,
+                      a.sa_file);
+    if (!sa) return sa.error();
+    if (sa->cipher == IPSEC_CIPHER_NULL || sa->key.empty() ||
+        (sa->auth != IPSEC_AUTH_NONE && sa->auth_key.empty()))
+        return make_error(EINVAL, "{}: SPI {:#x} has no keys; trafficgen encrypts with them "
+                          "(give the SA a key, and an auth key unless it is GCM)",
+                          a.sa_file, sa->spi);
+    EspTrafficRequest req;
+    req.sa = std::move(*sa);
+    req.dst_mac = a.req.dst_mac;
+    req.dst_port = a.req.dst_port;
+    req.payload = a.payload;
+    req.count = a.count;
+    req.seq_start = a.seq_start;
+    return req;
+}
+
+// Past the set the sequence numbers start again; a receiver with anti-replay on drops those.
+void note_repeats(const TrafficgenJob& job, const EspTrafficRequest& req, bool json) {
+    const uint64_t n = job.frames.size();
+    if (req.count && req.count <= n) return;
+    const uint32_t cap = esp_set_frames(UINT64_MAX, job.frames.front().size());
+    fmt::print(json ? stderr : stdout,
+               "note: SPI {:#x}: {} frames pre-encrypted (sequence numbers {}..{}); frames after "
+               "them repeat those numbers, which a receiver's anti-replay window drops: use "
+               "--replay-window 0 on the receiving SA, or --count {} or less\n",
+               req.sa.spi, n, req.seq_start, req.seq_start + n - 1, cap);
+}
+
 // Bits per second count the bytes of the frames actually sent: a capture's average.
 double mean_frame_bytes(const TrafficgenJob& job) {
     double sum = 0;
@@ -65,10 +107,19 @@ double mean_frame_bytes(const TrafficgenJob& job) {
 }
 
 Result<void> run(const TrafficgenArgs& a, const GlobalOptions& g) {
+    std::optional<EspTrafficRequest> esp;
+    if (!a.sa_file.empty()) {
+        auto r = esp_request(a);
+        if (!r) return r.error();
+        esp = std::move(*r);
+    }
     auto iface = find_interface(a.ifname);
     if (!iface) return iface.error();
-    auto job = a.pcap.empty() ? plan_template(*iface, a) : plan_replay(*iface, a.pcap);
+    auto job = esp               ? plan_esp_traffic(*iface, *esp)
+               : a.pcap.empty() ? plan_template(*iface, a)
+                                : plan_replay(*iface, a.pcap);
     if (!job) return job.error();
+    if (esp) note_repeats(*job, *esp, g.json);
     job->count = a.count;
     job->duration = a.duration;
     job->rate = a.rate;
@@ -104,21 +155,39 @@ void register_trafficgen(CommandTable& t, CLI::App& app) {
     cmd->add_option("iface", a->ifname, "Interface the frames leave through")->required();
     CLI::Option* pcap =
         cmd->add_option("--pcap", a->pcap, "Replay this capture's frames as they are, in a loop");
-    // What builds the template frame means nothing for a replayed capture.
-    const std::vector<CLI::Option*> template_opts{
-        cmd->add_option("--dst", a->req.dst, "Destination IPv4 or IPv6 address"),
-        cmd->add_option("--src", a->req.src, "Source address (default: the interface's)"),
-        cmd->add_option("--dst-mac", a->req.dst_mac, "Destination MAC (default: the neighbour entry)"),
-        cmd->add_option("--proto", a->proto, "udp or esp")->default_str("udp"),
-        cmd->add_option("--spi", a->req.spi, "ESP security parameter index")->default_str("256"),
-        cmd->add_option("--port", a->req.dst_port, "UDP destination port")->default_str("9"),
+    CLI::Option* sa_file = cmd->add_option(
+        "--sa-file", a->sa_file,
+        "Send real ESP encrypted with an SA of this file (as 'ipsec sa add --sa-file' reads)");
+    sa_file->excludes(pcap);
+    // What builds the template frame means nothing for a replayed capture; what only shapes
+    // the template (address, size, flows) means nothing for an SA's frames either.
+    CLI::Option* dst = cmd->add_option("--dst", a->req.dst, "Destination IPv4 or IPv6 address");
+    CLI::Option* src = cmd->add_option("--src", a->req.src, "Source address (default: the interface's)");
+    CLI::Option* size =
         cmd->add_option("--size", a->req.size, "Frame size in bytes, Ethernet header included, no FCS")
-            ->default_str("64"),
-        cmd->add_option("--flows", a->req.flows, "UDP flows (source ports 1024..1024+N-1)")
-            ->default_str("1")
-            ->check(CLI::Range(1u, 64512u)),
+            ->default_str("64");
+    CLI::Option* flows = cmd->add_option("--flows", a->req.flows, "UDP flows (source ports 1024..1024+N-1)")
+                             ->default_str("1")
+                             ->check(CLI::Range(1u, 64512u));
+    a->proto_opt = cmd->add_option("--proto", a->proto, "udp or esp")->default_str("udp");
+    a->spi_opt = cmd->add_option("--spi", a->req.spi,
+                                 "ESP security parameter index (with --sa-file: which SA)")
+                     ->default_str("256");
+    const std::vector<CLI::Option*> template_opts{
+        dst, src, size, flows, a->proto_opt, a->spi_opt,
+        cmd->add_option("--dst-mac", a->req.dst_mac, "Destination MAC (default: the neighbour entry)"),
+        cmd->add_option("--port", a->req.dst_port, "UDP destination port (with --sa-file: the inner one)")
+            ->default_str("9"),
     };
     for (CLI::Option* o : template_opts) o->excludes(pcap);
+    for (CLI::Option* o : {dst, src, size, flows}) o->excludes(sa_file);
+    cmd->add_option("--payload", a->payload,
+                    "With --sa-file: inner UDP payload bytes; the ESP frame's size follows")
+        ->default_str("64")
+        ->needs(sa_file);
+    cmd->add_option("--seq-start", a->seq_start, "With --sa-file: the first ESP sequence number")
+        ->default_str("1")
+        ->needs(sa_file);
     cmd->add_option("--count", a->count, "Frames to send in all (default: no limit)");
     cmd->add_option("--duration", a->duration, "Seconds to send for (default: no limit)")
         ->check(CLI::NonNegativeNumber);

@@ -64,7 +64,23 @@ Result<void> sign(const SecurityAssociation& sa, const uint8_t* data, size_t len
     return {};
 }
 
+// Payload, padding, pad length, next header: a whole number of blocks (RFC 4303 §2.4).
+uint32_t padded_text_length(const SecurityAssociation& sa, size_t inner_len) {
+    const uint32_t block = block_length(sa.cipher);
+    const uint32_t unpadded = static_cast<uint32_t>(inner_len) + 2;
+    return unpadded + (block - unpadded % block) % block;
+}
+
+uint32_t esp_length(const SecurityAssociation& sa, size_t inner_len) {
+    return kEspHeader + iv_length(sa.cipher) + padded_text_length(sa, inner_len) +
+           icv_length(sa.cipher, sa.auth);
+}
+
 }  // namespace
+
+size_t esp_tunnel_frame_size(const SecurityAssociation& sa, size_t inner_len) {
+    return 14 + (sa.dst.v6() ? 40 : 20) + esp_length(sa, inner_len);
+}
 
 Result<std::vector<uint8_t>> esp_tunnel_frame(const SecurityAssociation& sa,
                                               const EspTunnelSpec& spec,
@@ -78,13 +94,9 @@ Result<std::vector<uint8_t>> esp_tunnel_frame(const SecurityAssociation& sa,
         return make_error(EINVAL, "outer source {} and SA destination {} differ in family",
                           to_string(spec.outer_src), to_string(sa.dst));
 
-    const uint32_t iv_len = iv_length(sa.cipher), icv_len = icv_length(sa.cipher, sa.auth);
-    const uint32_t block = block_length(sa.cipher);
-    // Payload, padding, pad length, next header: a whole number of blocks (RFC 4303 §2.4).
-    const uint32_t unpadded = static_cast<uint32_t>(inner_ip.size()) + 2;
-    const uint32_t pad = (block - unpadded % block) % block;
-    const uint32_t text_len = unpadded + pad;
-    const uint32_t esp_len = kEspHeader + iv_len + text_len + icv_len;
+    const uint32_t iv_len = iv_length(sa.cipher);
+    const uint32_t text_len = padded_text_length(sa, inner_ip.size());
+    const uint32_t pad = text_len - static_cast<uint32_t>(inner_ip.size()) - 2;
 
     FrameSpec outer;
     outer.src_mac = spec.src_mac;
@@ -93,7 +105,7 @@ Result<std::vector<uint8_t>> esp_tunnel_frame(const SecurityAssociation& sa,
     outer.dst = sa.dst;
     outer.proto = FrameProto::Esp;
     outer.spi = sa.spi;
-    outer.size = min_frame_size(outer) - kEspHeader + esp_len;
+    outer.size = esp_tunnel_frame_size(sa, inner_ip.size());
     auto built = build_frame(outer);
     if (!built) return built.error();
     std::vector<uint8_t>& f = built->bytes;

@@ -78,6 +78,12 @@ Result<BuiltFrame> build_frame(const FrameSpec& s) {
     }
     // A recognisable payload: a dump shows where the headers end.
     for (size_t i = l4 + l4_len(s); i < s.size; ++i) b[i] = static_cast<uint8_t>(i - l4);
+    if (!s.payload_head.empty()) {
+        if (s.proto != FrameProto::Udp || s.size - l4 - kUdpLen < s.payload_head.size())
+            return make_error(EINVAL, "a {}-byte frame has no room for a {}-byte UDP payload head",
+                              s.size, s.payload_head.size());
+        std::memcpy(&b[l4 + kUdpLen], s.payload_head.data(), s.payload_head.size());
+    }
 
     f.l4_offset = static_cast<uint32_t>(l4);
     if (s.proto == FrameProto::Esp) {

@@ -20,6 +20,9 @@ struct FrameSpec {
     uint16_t src_port = 1024, dst_port = 9;  // UDP
     uint32_t spi = 0x100;                    // ESP
     size_t size = 64;  // the whole frame as XDP sees it (no FCS): 64 = a minimum frame
+    // UDP: the payload starts with these bytes (then the usual filler), checksummed with the
+    // rest; how a set of frames says which one each is.
+    std::vector<uint8_t> payload_head;
 };
 
 struct BuiltFrame {

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace xdpkit {
 namespace {
@@ -382,6 +383,25 @@ Result<std::vector<SecurityAssociation>> read_sa_file(const std::string& path) {
     std::stringstream text;
     text << in.rdbuf();
     return parse_sa_text(text.str(), path);
+}
+
+Result<SecurityAssociation> pick_sa(const std::vector<SecurityAssociation>& sas,
+                                    std::optional<uint32_t> spi, const std::string& origin) {
+    std::vector<std::string> spis;
+    std::vector<const SecurityAssociation*> found;
+    for (const SecurityAssociation& sa : sas) {
+        spis.push_back(fmt::format("{:#x}", sa.spi));
+        if (!spi || sa.spi == *spi) found.push_back(&sa);
+    }
+    if (found.size() == 1) return *found.front();
+    if (!spi)
+        return make_error(EINVAL, "{} holds {} SAs (SPIs {}): choose one with --spi", origin,
+                          sas.size(), fmt::join(spis, ", "));
+    if (found.empty())
+        return make_error(ENOENT, "{} has no SA with SPI {:#x} (it has {})", origin, *spi,
+                          fmt::join(spis, ", "));
+    return make_error(EINVAL, "{} has {} SAs with SPI {:#x} (one per destination): keep one in "
+                      "the file you send with", origin, found.size(), *spi);
 }
 
 ipsec_sa_key sa_map_key(const SecurityAssociation& sa) {

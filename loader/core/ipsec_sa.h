@@ -69,6 +69,10 @@ Result<SecurityAssociation> make_sa(const SaFields& f);
 Result<std::vector<SecurityAssociation>> parse_sa_text(const std::string& text,
                                                        const std::string& origin);
 Result<std::vector<SecurityAssociation>> read_sa_file(const std::string& path);
+// The SA with this SPI, or without one the file's only SA; the error lists the SPIs there
+// are. origin names the file in it.
+Result<SecurityAssociation> pick_sa(const std::vector<SecurityAssociation>& sas,
+                                    std::optional<uint32_t> spi, const std::string& origin);
 
 // The map key and value the ESP program looks SAs up with.
 ipsec_sa_key sa_map_key(const SecurityAssociation& sa);

@@ -20,9 +20,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Live frames are page-pool pages: the frame, the XDP headroom and skb_shared_info share
-// one page, so a frame may be at most this long (net/bpf/test_run.c).
-constexpr size_t kMaxLiveFrame = 3520;
+constexpr size_t kMaxLiveFrame = TRAFFICGEN_MAX_FRAME;
 constexpr uint32_t kMaxBatch = 256;
 // Frames per syscall: large enough that the syscall is noise, small enough (a few ms at
 // line rate) that stop, duration and rate are noticed promptly.
@@ -30,18 +28,49 @@ constexpr uint64_t kChunk = 1u << 16;
 
 }  // namespace
 
+namespace {
+
+// The frame_set map sized to the set exactly (the verifier then bounds the program's copy
+// by the frame length), before load.
+Result<void> size_frame_set(trafficgen_bpf& skel, const TrafficgenJob& job) {
+    const auto len = static_cast<uint32_t>(job.frames.front().size());
+    const auto n = static_cast<uint32_t>(job.frames.size());
+    skel.rodata->frame_len = len;
+    skel.rodata->set_size = n;
+    if (bpf_map__set_value_size(skel.maps.frame_set, len) != 0 ||
+        bpf_map__set_max_entries(skel.maps.frame_set, n) != 0)
+        return make_error(EINVAL, "cannot size the trafficgen frame set ({} frames of {} bytes)",
+                          n, len);
+    return {};
+}
+
+Result<void> fill_frame_set(const trafficgen_bpf& skel, const TrafficgenJob& job) {
+    const int fd = bpf_map__fd(skel.maps.frame_set);
+    for (uint32_t i = 0; i < job.frames.size(); ++i)
+        if (bpf_map_update_elem(fd, &i, job.frames[i].data(), BPF_ANY) != 0)
+            return make_error(errno, "cannot store frame {} of the set: {}", i + 1,
+                              std::strerror(errno));
+    return {};
+}
+
+}  // namespace
+
 Result<SkelPtr<trafficgen_bpf>> load_trafficgen_program(const TrafficgenJob& job) {
+    const bool set = job.rewrite == TRAFFICGEN_FRAME_SET;
+    if (set && job.frames.empty()) return make_error(EINVAL, "the frame set is empty");
     SkelPtr<trafficgen_bpf> skel(trafficgen_bpf::open());
     if (!skel) return make_error(errno, "cannot open the trafficgen program: {}", std::strerror(errno));
     skel->rodata->rewrite = job.rewrite;
     skel->rodata->l4_offset = job.l4_offset;
     skel->rodata->flows = job.flows;
     skel->rodata->base_port = job.base_port;
+    if (set) XDPKIT_TRY(size_frame_set(*skel, job));
     if (trafficgen_bpf::load(skel.get()) != 0) {
         const int e = errno;
         return make_error(e, "cannot load the trafficgen program: {}",
                           describe_errno(Operation::Load, e));
     }
+    if (set) XDPKIT_TRY(fill_frame_set(*skel, job));
     return skel;
 }
 
@@ -55,6 +84,12 @@ Result<void> check_job(const TrafficgenJob& job) {
                               "frame {} is {} bytes; live frames must be 14 to {} bytes (one page "
                               "with XDP headroom)",
                               i + 1, job.frames[i].size(), kMaxLiveFrame);
+    if (job.rewrite == TRAFFICGEN_FRAME_SET)
+        for (size_t i = 1; i < job.frames.size(); ++i)
+            if (job.frames[i].size() != job.frames[0].size())
+                return make_error(EINVAL, "frame {} of the set is {} bytes, the first {}: a set's "
+                                  "frames must all be one length", i + 1, job.frames[i].size(),
+                                  job.frames[0].size());
     if (job.batch == 0 || job.batch > kMaxBatch)
         return make_error(EINVAL, "--batch {}: expected 1 to {}", job.batch, kMaxBatch);
     if (job.threads == 0) return make_error(EINVAL, "--threads must be at least 1");
@@ -88,14 +123,15 @@ public:
         const auto start = Clock::now();
         uint64_t done = 0;
         size_t next = 0;  // next capture frame
-        const bool replay = job_.frames.size() > 1;
+        // A frame set is sent like a template: the program picks the frame, not user space.
+        const bool replay = job_.frames.size() > 1 && job_.rewrite != TRAFFICGEN_FRAME_SET;
         while (!stop_.load(std::memory_order_relaxed) && Clock::now() < deadline) {
             uint64_t n = replay ? 1 : kChunk;
             if (rate_) n = std::max<uint64_t>(1, std::min<uint64_t>(n, rate_ / 100));
             if (quota_) n = std::min(n, quota_ - done);
             if (n == 0) break;
             if (int e = send(job_.frames[next], n)) return e;
-            next = (next + 1) % job_.frames.size();
+            if (replay) next = (next + 1) % job_.frames.size();
             done += n;
             sent_.fetch_add(n, std::memory_order_relaxed);
             if (rate_) pace(start, done);

@@ -21,8 +21,10 @@ namespace xdpkit {
 struct TrafficgenJob {
     int ifindex = 0;
     std::string ifname;
-    // One template (UDP/ESP, rewritten per frame by the program) or a capture's frames, sent
-    // in order, round and round.
+    // One template (UDP/ESP, rewritten per frame by the program), a capture's frames (sent
+    // in order, round and round, one system call each), or with TRAFFICGEN_FRAME_SET a set of
+    // frames of one length that the program copies over the live frame in order, round and
+    // round (one system call per chunk, as fast as a template).
     std::vector<std::vector<uint8_t>> frames;
     trafficgen_rewrite rewrite = TRAFFICGEN_AS_IS;
     uint32_t l4_offset = 0;
@@ -41,7 +43,8 @@ struct TrafficgenProgress {
 
 using TrafficgenReport = std::function<void(const TrafficgenProgress&)>;
 
-// The generator program loaded for job's rewrite (tests run it under plain BPF_PROG_RUN).
+// The generator program loaded for job's rewrite, with a frame set already in its map
+// (tests run it under plain BPF_PROG_RUN).
 Result<SkelPtr<trafficgen_bpf>> load_trafficgen_program(const TrafficgenJob& job);
 
 // Sends until count, duration or stop; calls report every interval seconds (from the

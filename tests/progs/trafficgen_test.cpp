@@ -2,6 +2,7 @@
 // (port rotation with a still-valid checksum, ESP sequence numbers) and its verdict.
 #include <gtest/gtest.h>
 
+#include <random>
 #include <set>
 
 #include "core/frames.h"
@@ -82,6 +83,32 @@ TEST(TrafficgenProgram, NumbersEspFramesOneTwoThree) {
         std::copy(seq, seq + 4, expected.begin() + f.l4_offset + 4);
         EXPECT_EQ(r.data_out, expected);
     }
+}
+
+// Real ESP cannot be renumbered (the ICV covers the sequence number), so the program copies
+// pre-built frames from its map: frame i out is set[i % n], whatever the live frame held.
+TEST(TrafficgenProgram, CopiesTheFrameSetInOrderRoundAndRound) {
+    std::mt19937 rng(7);
+    TrafficgenJob job;
+    job.rewrite = TRAFFICGEN_FRAME_SET;
+    for (int i = 0; i < 5; ++i) {  // full-size frames: the copy must cover every byte
+        std::vector<uint8_t> f(1514);
+        for (auto& b : f) b = static_cast<uint8_t>(rng());
+        job.frames.push_back(std::move(f));
+    }
+    auto skel = load_trafficgen_program(job);
+    ASSERT_TRUE(skel) << skel.error().message;
+    const std::vector<uint8_t> live(1514, 0xab);
+    for (size_t i = 0; i < 12; ++i) {
+        const auto r = test::run_xdp(prog_fd(*skel), i % 2 ? live : job.frames[3]);
+        ASSERT_EQ(r.err, 0);
+        EXPECT_EQ(r.verdict, XDP_TX_);
+        EXPECT_EQ(r.data_out, job.frames[i % 5]) << "frame " << i;
+    }
+    // A live frame of another length than the set's: the program refuses it.
+    const auto r = test::run_xdp(prog_fd(*skel), std::vector<uint8_t>(1000, 0));
+    ASSERT_EQ(r.err, 0);
+    EXPECT_EQ(r.verdict, 0u);  // XDP_ABORTED
 }
 
 TEST(TrafficgenProgram, SendsACaptureFrameUntouched) {

@@ -8,30 +8,15 @@
 #include "core/crypto_backend.h"
 #include "core/esp_decap.h"
 #include "core/esp_encap.h"
+#include "support/keyed_sa.h"
 #include "support/packet.h"
 
 namespace xdpkit {
 namespace {
 
+using test::keyed_sa;
 using test::Packet;
 
-SecurityAssociation sa_of(const std::string& cipher, const std::string& auth,
-                          const std::string& dst) {
-    SaFields f;
-    f.spi = "0x4242";
-    f.dst = dst;
-    f.action = "xsk:0";
-    f.cipher = cipher;
-    f.auth = auth;
-    f.key = "000102030405060708090a0b0c0d0e0f";
-    if (auth == "hmac-sha1-96") f.auth_key = "101112131415161718191a1b1c1d1e1f20212223";
-    if (auth == "hmac-sha256-128")
-        f.auth_key = "303132333435363738393a3b3c3d3e3f404142434445464748494a4b4c4d4e4f";
-    if (cipher == "aes-gcm-128") f.salt = "cafebabe";
-    auto sa = make_sa(f);
-    if (!sa) throw std::runtime_error(sa.error().message);
-    return *sa;
-}
 
 // An inner UDP packet of the given family, without its Ethernet header.
 std::vector<uint8_t> inner_packet(bool v6, size_t payload) {
@@ -50,7 +35,7 @@ TEST_P(EspEncap, TheEngineVerifiesAndRecoversTheInnerPacket) {
     const auto& [backend_name, algs, outer_v6, inner_v6] = GetParam();
     const auto& [cipher, auth] = algs;
     const SecurityAssociation sa =
-        sa_of(cipher, auth, outer_v6 ? "fc00:dead:cafe::2" : "198.18.0.2");
+        keyed_sa(cipher, auth, outer_v6 ? "fc00:dead:cafe::2" : "198.18.0.2");
     auto backend = make_crypto_backend(backend_name);
     ASSERT_TRUE(backend) << backend.error().message;
     auto engine = EspEngine::create(**backend, {sa});
@@ -97,13 +82,13 @@ TEST(EspEncapIv, CbcIvsAreRandomGcmIvsAreTheSequenceNumber) {
     EspTunnelSpec spec;
     spec.outer_src = *parse_ip("198.18.0.1");
     spec.seq = 7;
-    const SecurityAssociation cbc = sa_of("aes-cbc-128", "hmac-sha1-96", "198.18.0.2");
+    const SecurityAssociation cbc = keyed_sa("aes-cbc-128", "hmac-sha1-96", "198.18.0.2");
     const auto a = *esp_tunnel_frame(cbc, spec, inner);
     const auto b = *esp_tunnel_frame(cbc, spec, inner);
     const size_t iv = 14 + 20 + 8;
     EXPECT_NE(std::vector<uint8_t>(a.begin() + iv, a.begin() + iv + 16),
               std::vector<uint8_t>(b.begin() + iv, b.begin() + iv + 16));
-    const auto g = *esp_tunnel_frame(sa_of("aes-gcm-128", "none", "198.18.0.2"), spec, inner);
+    const auto g = *esp_tunnel_frame(keyed_sa("aes-gcm-128", "none", "198.18.0.2"), spec, inner);
     EXPECT_EQ(std::vector<uint8_t>(g.begin() + iv, g.begin() + iv + 8),
               (std::vector<uint8_t>{0, 0, 0, 0, 0, 0, 0, 7}));
 }
@@ -111,13 +96,13 @@ TEST(EspEncapIv, CbcIvsAreRandomGcmIvsAreTheSequenceNumber) {
 TEST(EspEncapRefusals, NoKeysOrNoIpIsAnError) {
     EspTunnelSpec spec;
     spec.outer_src = *parse_ip("198.18.0.1");
-    SecurityAssociation keyless = sa_of("aes-cbc-128", "hmac-sha1-96", "198.18.0.2");
+    SecurityAssociation keyless = keyed_sa("aes-cbc-128", "hmac-sha1-96", "198.18.0.2");
     keyless.key.clear();
     EXPECT_FALSE(esp_tunnel_frame(keyless, spec, inner_packet(false, 8)));
     const std::vector<uint8_t> not_ip(40, 0x11);
-    EXPECT_FALSE(esp_tunnel_frame(sa_of("aes-cbc-128", "hmac-sha1-96", "198.18.0.2"), spec, not_ip));
+    EXPECT_FALSE(esp_tunnel_frame(keyed_sa("aes-cbc-128", "hmac-sha1-96", "198.18.0.2"), spec, not_ip));
     spec.outer_src = *parse_ip("fc00:dead:cafe::1");
-    EXPECT_FALSE(esp_tunnel_frame(sa_of("aes-cbc-128", "hmac-sha1-96", "198.18.0.2"), spec,
+    EXPECT_FALSE(esp_tunnel_frame(keyed_sa("aes-cbc-128", "hmac-sha1-96", "198.18.0.2"), spec,
                                   inner_packet(false, 8)));
 }
 
