@@ -3,6 +3,7 @@
 
 #include "command.h"
 #include "core/bench.h"
+#include "core/crypto_backend.h"
 #include "core/output.h"
 #include "families.h"
 
@@ -14,9 +15,16 @@ struct BenchArgs {
     BenchOptions opts;
 };
 
-Result<void> run(const BenchArgs& a, const GlobalOptions& g) {
+Result<void> run(const BenchArgs& a, const GlobalOptions& g, const CLI::App& cmd) {
     auto scenario = find_bench_scenario(a.scenario);
     if (!scenario) return scenario.error();
+    const bool ipsec = std::holds_alternative<BenchAccel>((*scenario)->dut);
+    for (const char* opt : {"--backend", "--pattern", "--after", "--alg", "--payload"})
+        if (!ipsec && cmd.count(opt))
+            return make_error(EINVAL, "{}: only for the ipsec scenario", opt);
+    if (ipsec && cmd.count("--size"))
+        return make_error(EINVAL, "--size: bench ipsec sizes its frames by --payload (the inner "
+                                  "UDP payload) and the SA's algorithms");
     const FamilyLookup lookup = [](const std::string& name) -> const Family* {
         auto f = find_family(name);
         return f ? *f : nullptr;
@@ -30,8 +38,11 @@ void register_bench(CommandTable& t, CLI::App& app) {
     auto a = std::make_shared<BenchArgs>();
     std::string names;
     for (const auto& s : bench_scenarios()) names += (names.empty() ? "" : ", ") + s.name;
+    // The handler asks its own subcommand which options were given.
+    auto self = std::make_shared<CLI::App*>(nullptr);
     CLI::App* cmd = t.add(app, "bench", "Build a lab of its own, run a scenario, report Mpps",
-                          [a](const GlobalOptions& g) { return run(*a, g); });
+                          [a, self](const GlobalOptions& g) { return run(*a, g, **self); });
+    *self = cmd;
     cmd->add_option("scenario", a->scenario, "Scenario: " + names)->required();
     cmd->add_option("--duration", a->opts.duration, "Seconds of traffic, the first one warm-up")
         ->default_str("5")
@@ -41,6 +52,22 @@ void register_bench(CommandTable& t, CLI::App& app) {
     cmd->add_option("--threads", a->opts.threads, "Generator threads, one per CPU")
         ->default_str("1")
         ->check(CLI::Range(1u, 256u));
+    cmd->add_option("--backend", a->opts.ipsec.backend, "ipsec: the crypto backend")
+        ->default_str("ipsec-mb")
+        ->check(CLI::IsMember(crypto_backend_names()));
+    cmd->add_option("--pattern", a->opts.ipsec.pattern,
+                    "ipsec: 1 = one engine thread, 2 = RX thread + crypto thread")
+        ->default_str("1")
+        ->check(CLI::Range(1u, 2u));
+    cmd->add_option("--after", a->opts.ipsec.after,
+                    "ipsec: what the engine does with the decrypted packets (drop, program:NAME)")
+        ->default_str("drop");
+    cmd->add_option("--alg", a->opts.ipsec.alg, "ipsec: cbc-sha1 (AES-CBC-128 + HMAC-SHA1-96) or "
+                                                "gcm (AES-GCM-128)")
+        ->default_str("cbc-sha1")
+        ->check(CLI::IsMember({"cbc-sha1", "gcm"}));
+    cmd->add_option("--payload", a->opts.ipsec.payload, "ipsec: inner UDP payload bytes")
+        ->default_str("1386");
 }
 
 }  // namespace xdpkit

@@ -9,6 +9,7 @@
 #include "bench_lab.h"
 #include "bench_stages.h"
 #include "bpffs.h"
+#include "esp_encap.h"
 #include "netns.h"
 #include "rtnl.h"
 #include "ticker.h"
@@ -35,8 +36,10 @@ Result<MacAddress> dut_mac(const std::string& dut_ns) {
 // inherit the namespace, and BPF_PROG_RUN resolves ingress_ifindex where the caller is.
 class Generator {
 public:
-    Generator(std::string gen_ns, const BenchOptions& opts, MacAddress dst_mac)
-        : thread_([this, gen_ns, opts, dst_mac] { result_ = run(gen_ns, opts, dst_mac); }) {}
+    // esp: the SA whose ESP to send (bench ipsec), else UDP.
+    Generator(std::string gen_ns, const BenchOptions& opts, MacAddress dst_mac,
+              std::optional<SecurityAssociation> esp)
+        : thread_([this, gen_ns, opts, dst_mac, esp] { result_ = run(gen_ns, opts, dst_mac, esp); }) {}
     ~Generator() { (void)join(); }
 
     void stop() { stop_.store(true); }
@@ -50,18 +53,14 @@ public:
     }
 
 private:
-    Result<void> run(const std::string& gen_ns, const BenchOptions& opts, MacAddress dst_mac) {
+    Result<void> run(const std::string& gen_ns, const BenchOptions& opts, MacAddress dst_mac,
+                     const std::optional<SecurityAssociation>& esp) {
         auto r = [&]() -> Result<void> {
             auto inside = NetnsGuard::enter(gen_ns);
             if (!inside) return inside.error();
             auto iface = find_interface(BenchLab::kGenIf);
             if (!iface) return iface.error();
-            TrafficRequest req;
-            req.dst = BenchLab::kDutIp4;
-            req.src = BenchLab::kGenIp4;
-            req.dst_mac = to_string(dst_mac);
-            req.size = opts.size;
-            auto job = plan_traffic(*iface, req);
+            auto job = esp ? esp_job(*iface, opts, dst_mac, *esp) : udp_job(*iface, opts, dst_mac);
             if (!job) return job.error();
             // A cap only: the sampling loop stops it after its last second, so the last
             // interval is never cut short by the generator ending first.
@@ -76,6 +75,26 @@ private:
         }();
         done_.store(true);
         return r;
+    }
+
+    static Result<TrafficgenJob> udp_job(const Interface& iface, const BenchOptions& opts,
+                                         MacAddress dst_mac) {
+        TrafficRequest req;
+        req.dst = BenchLab::kDutIp4;
+        req.src = BenchLab::kGenIp4;
+        req.dst_mac = to_string(dst_mac);
+        req.size = opts.size;
+        return plan_traffic(iface, req);
+    }
+    // A set of frames encrypted once under the SA's keys (the default set size: its sequence
+    // numbers repeat, which the bench SA's disabled window allows).
+    static Result<TrafficgenJob> esp_job(const Interface& iface, const BenchOptions& opts,
+                                         MacAddress dst_mac, const SecurityAssociation& sa) {
+        EspTrafficRequest req;
+        req.sa = sa;
+        req.dst_mac = to_string(dst_mac);
+        req.payload = opts.ipsec.payload;
+        return plan_esp_traffic(iface, req);
     }
 
     std::atomic<bool> stop_{false}, done_{false};
@@ -113,9 +132,10 @@ Result<BenchReport> run_bench(const BenchScenario& scenario, const BenchOptions&
 
     auto arrivals = set_up_arrival(scenario, **lab, lookup);
     if (!arrivals) return arrivals.error();
-    auto dut = set_up_dut(scenario, **lab, lookup);
+    auto dut = set_up_dut(scenario, **lab, lookup, opts.ipsec);
     if (!dut) return dut.error();
     if (dut->xsk) *arrivals = dut->xsk->received_by_loops();
+    if (dut->accel) *arrivals = dut->accel->decrypted();
     auto mac = dut_mac((*lab)->dut_ns());
     if (!mac) return mac.error();
 
@@ -137,15 +157,24 @@ Result<BenchReport> run_bench(const BenchScenario& scenario, const BenchOptions&
     auto start = read(0);
     if (!start) return start.error();
 
+    std::optional<SecurityAssociation> esp;
+    size_t esp_frame_bytes = 0;  // bench ipsec: what the payload and the SA make of a frame
+    if (dut->accel) {
+        auto sa = bench_ipsec_sa(opts.ipsec.alg);
+        if (!sa) return sa.error();
+        esp = *sa;
+        esp_frame_bytes = esp_tunnel_frame_size(*sa, 20 + 8 + opts.ipsec.payload);
+    }
     BenchReport report;
     report.scenario = scenario.name;
     report.size = opts.size;
+    if (esp_frame_bytes) report.size = esp_frame_bytes;
     report.threads = opts.threads;
     std::vector<double> received, arrived;
     Reading first{}, prev{};
     std::vector<CpuTicks> cpu_first;
     ticker.restart();
-    Generator gen((*lab)->gen_ns(), opts, *mac);
+    Generator gen((*lab)->gen_ns(), opts, *mac, esp);
     for (unsigned second = 1; second <= opts.duration; ++second) {
         if (!ticker.wait()) {
             report.interrupted = true;
@@ -191,6 +220,10 @@ Result<BenchReport> run_bench(const BenchScenario& scenario, const BenchOptions&
     report.frames.received = last->received - start->received;
     if (*arrivals) report.frames.arrived = last->arrived - start->arrived;
     if (dut->xsk) report.frames.xsk = dut->xsk->frames();
+    if (dut->accel) {
+        report.frames.xsk = dut->accel->frames();
+        report.payload = opts.ipsec.payload;
+    }
     return report;
 }
 

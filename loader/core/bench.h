@@ -2,6 +2,7 @@
 // generator's namespace, and the DUT program's own counters read once a second.
 #pragma once
 
+#include "bench_accel.h"
 #include "bench_report.h"
 #include "bench_scenarios.h"
 #include "status.h"
@@ -12,6 +13,7 @@ struct BenchOptions {
     unsigned duration = 5;  // seconds of traffic, the first of them warm-up
     size_t size = 64;
     unsigned threads = 1;
+    BenchIpsecOptions ipsec;  // the ipsec scenario only
 };
 
 // Runs until the duration is up or SIGINT/SIGTERM comes (both are blocked for the whole run

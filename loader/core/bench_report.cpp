@@ -43,6 +43,10 @@ Json to_json(const BenchReport& r) {
               {"arrived", r.frames.arrived ? Json(*r.frames.arrived) : Json(nullptr)},
               {"xsk", xsk_json(r.frames.xsk)}}},
             {"cpu_busy_percent", r.cpu_busy_percent},
+            {"payload", r.payload ? Json(*r.payload) : Json(nullptr)},
+            {"arrived_payload_gbps",
+             r.payload && r.arrived_pps ? Json(r.arrived_pps->median * double(*r.payload) * 8 / 1e9)
+                                        : Json(nullptr)},
             {"interrupted", r.interrupted}};
 }
 
@@ -57,6 +61,10 @@ std::string format_bench(const BenchReport& r) {
         if (r.frames.arrived && r.frames.received)
             out += fmt::format(": {:.1f} % of received",
                                100.0 * double(*r.frames.arrived) / double(r.frames.received));
+        if (r.payload)
+            out += fmt::format("; {} of {}-byte inner payload",
+                               format_bps(r.arrived_pps->median * double(*r.payload) * 8),
+                               *r.payload);
         out += "\n";
     }
     if (const auto& x = r.frames.xsk)

@@ -41,6 +41,8 @@ struct BenchReport {
     BenchFrames frames;
     std::vector<double> cpu_busy_percent;  // per CPU, over the measured seconds
     bool interrupted = false;        // SIGINT/SIGTERM ended it early
+    // bench ipsec: the inner UDP payload of each decrypted packet, for the payload Gbit/s.
+    std::optional<size_t> payload;
 };
 
 Json to_json(const BenchReport& r);

@@ -13,6 +13,7 @@ std::string bench_arrival_point(BenchArrival a) {
     case BenchArrival::Sink: return BenchLab::kSinkIf;
     case BenchArrival::Stack: return "stack";
     case BenchArrival::Socket: return "xsk";
+    case BenchArrival::Engine: return "engine";
     }
     return "";
 }
@@ -68,11 +69,12 @@ const std::vector<BenchScenario>& bench_scenarios() {
          .arrival = A::Socket,
          .unavailable = ""},
         {.name = "ipsec",
-         .description = "ESP decryption on dut0",
-         .dut = BenchAttach{},
-         .arrival = A::None,
-         .unavailable = "needs the live crypto engine ('xdpkit accel IFACE'), not built yet; the "
-                        "engine alone: 'xdpkit accel --backend B --sa-file F --pcap F --repeat N'"},
+         .description = "ESP tunnel mode (one SA, real ICVs) to dut0, steered by the ipsec "
+                        "program to the live crypto engine's AF_XDP socket and decrypted there "
+                        "(--backend, --pattern, --after, --alg, --payload)",
+         .dut = BenchAccel{},
+         .arrival = A::Engine,
+         .unavailable = ""},
     };
     return table;
 }

@@ -33,6 +33,11 @@ struct BenchAfxdp {
     bool busy_poll = false;
 };
 
+// dut0's ESP to the live crypto engine (bench_accel.h): the ipsec program steering one SA to
+// an AF_XDP socket, the engine decrypting with the backend, pattern and --after of
+// BenchIpsecOptions.
+struct BenchAccel {};
+
 // Where the frames dut0's program sent on are counted: the report's "arrived". A frame the
 // DUT handed on but the next hop dropped is not throughput, so this is the honest figure
 // wherever there is one.
@@ -44,20 +49,21 @@ enum class BenchArrival {
     Stack,  // up the DUT's IP stack: dut0 gets the destination address, and the stack's count
             // of UDP datagrams to a port nobody listens on (the generator's port 9) is read
     Socket, // into the AF_XDP sockets: the frames the engine's loops took off their RX rings
+    Engine, // decrypted by the crypto engine (result ok)
 };
 
 // What counts arrivals at gen0 and sink1: XDP_DROP, and its verdict counters are the count.
 // Its presence is also what gives the veth end before it ndo-xmit (the veth peer-NAPI rule).
 BenchAttach bench_counting_sink();
 
-// "gen0", "sink1", "stack", "xsk"; empty for None.
+// "gen0", "sink1", "stack", "xsk", "engine"; empty for None.
 std::string bench_arrival_point(BenchArrival a);
 
 struct BenchScenario {
     std::string name, description;
     // On dut0: its action_counters (every verdict) are the received rate. Its presence also
     // gives gen0 ndo-xmit, without which live frames are dropped.
-    std::variant<BenchAttach, BenchRedirect, BenchAfxdp> dut;
+    std::variant<BenchAttach, BenchRedirect, BenchAfxdp, BenchAccel> dut;
     BenchArrival arrival = BenchArrival::None;
     std::string unavailable;  // not empty: why it cannot run yet
 

@@ -6,6 +6,7 @@
 
 #include <xdpkit/common.h>
 
+#include "bench_accel.h"
 #include "bench_afxdp.h"
 #include "bpffs.h"
 #include "counters.h"
@@ -64,8 +65,9 @@ Result<FrameTally> verdicts_of(const AttachResult& attached) {
     return FrameTally::verdicts(std::move(*fd));
 }
 
-BenchDut::BenchDut(FrameTally v, std::unique_ptr<BenchXsk> x)
-    : verdicts(std::move(v)), xsk(std::move(x)) {}
+BenchDut::BenchDut(FrameTally v, std::unique_ptr<BenchXsk> x,
+                   std::unique_ptr<BenchAccelEngine> a)
+    : verdicts(std::move(v)), xsk(std::move(x)), accel(std::move(a)) {}
 BenchDut::BenchDut(BenchDut&&) noexcept = default;
 BenchDut::~BenchDut() = default;
 
@@ -85,6 +87,7 @@ Result<std::optional<FrameTally>> set_up_arrival(const BenchScenario& scenario,
     switch (scenario.arrival) {
     case BenchArrival::None:
     case BenchArrival::Socket:  // the engine's count, once set_up_dut started it
+    case BenchArrival::Engine:
         return std::optional<FrameTally>();
     case BenchArrival::Gen:
     case BenchArrival::Sink: {
@@ -106,7 +109,22 @@ Result<std::optional<FrameTally>> set_up_arrival(const BenchScenario& scenario,
 }
 
 Result<BenchDut> set_up_dut(const BenchScenario& scenario, const BenchLab& lab,
-                            const FamilyLookup& lookup) {
+                            const FamilyLookup& lookup, const BenchIpsecOptions& ipsec) {
+    if (std::holds_alternative<BenchAccel>(scenario.dut)) {
+        auto family = family_named("ipsec", lookup);
+        if (!family) return family.error();
+        const Family* post = nullptr;
+        if (auto steps = parse_after_steps({ipsec.after}); steps && !steps->program.empty()) {
+            auto p = family_named(steps->program, lookup);
+            if (!p) return p.error();
+            post = *p;
+        }
+        auto engine = BenchAccelEngine::start(ipsec, lab, **family, post);
+        if (!engine) return engine.error();
+        auto verdicts = (*engine)->verdicts();
+        if (!verdicts) return verdicts.error();
+        return BenchDut{std::move(*verdicts), nullptr, std::move(*engine)};
+    }
     if (const auto* xsk = std::get_if<BenchAfxdp>(&scenario.dut)) {
         auto family = family_named("afxdp", lookup);
         if (!family) return family.error();

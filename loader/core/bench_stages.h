@@ -40,14 +40,18 @@ private:
 Result<FrameTally> verdicts_of(const AttachResult& attached);
 
 class BenchXsk;
+class BenchAccelEngine;
+struct BenchIpsecOptions;
 
 // dut0's stage: its verdicts, and for the AF_XDP scenarios the engine that runs behind it.
 struct BenchDut {
-    BenchDut(FrameTally v, std::unique_ptr<BenchXsk> x);
+    BenchDut(FrameTally v, std::unique_ptr<BenchXsk> x,
+             std::unique_ptr<BenchAccelEngine> a = nullptr);
     BenchDut(BenchDut&&) noexcept;
     ~BenchDut();  // where BenchXsk is complete
     FrameTally verdicts;
     std::unique_ptr<BenchXsk> xsk;
+    std::unique_ptr<BenchAccelEngine> accel;
 };
 
 // Where the scenario's frames are counted after dut0: the counting program on gen0 or sink1,
@@ -59,6 +63,6 @@ Result<std::optional<FrameTally>> set_up_arrival(const BenchScenario& scenario,
 // The scenario's stage on dut0, attached, set up as a redirect (on to dut1 when its frames
 // go to the sink), or as the AF_XDP engine with its steering program.
 Result<BenchDut> set_up_dut(const BenchScenario& scenario, const BenchLab& lab,
-                              const FamilyLookup& lookup);
+                            const FamilyLookup& lookup, const BenchIpsecOptions& ipsec);
 
 }  // namespace xdpkit

@@ -25,12 +25,12 @@ struct EspTunnelSpec {
 // packet's version), ICV. AES-CBC takes a random IV (RFC 3602 §2.3: unpredictable); AES-GCM
 // takes the sequence number as its 8-byte IV (RFC 4106 §3.1: unique per key, a counter will
 // do). Refuses an SA without keys, or an inner packet that is not IPv4 or IPv6.
-// The length of the frame esp_tunnel_frame builds for an inner packet of inner_len bytes:
-// what a caller checks against the MTU before encrypting anything.
-size_t esp_tunnel_frame_size(const SecurityAssociation& sa, size_t inner_len);
-
 Result<std::vector<uint8_t>> esp_tunnel_frame(const SecurityAssociation& sa,
                                               const EspTunnelSpec& spec,
                                               std::span<const uint8_t> inner_ip);
+
+// The length of the frame esp_tunnel_frame builds for an inner packet of inner_len bytes:
+// what a caller checks against the MTU before encrypting anything.
+size_t esp_tunnel_frame_size(const SecurityAssociation& sa, size_t inner_len);
 
 }  // namespace xdpkit

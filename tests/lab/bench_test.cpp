@@ -64,10 +64,13 @@ struct BenchRun {
     json report;
 };
 
-BenchRun run_bench_json(const std::string& scenario, const std::string& duration) {
+BenchRun run_bench_json(const std::string& scenario, const std::string& duration,
+                        const std::vector<std::string>& more = {}) {
     // Through /bin/sh so the run's pid (its lab prefix) is known: exec keeps it.
-    const auto r = run_command({"sh", "-c", "echo $$; exec \"$0\" --json bench \"$1\" --duration \"$2\"",
-                                xdpkit(), scenario, duration});
+    std::vector<std::string> argv{"sh", "-c", "echo $$; exec \"$0\" --json bench \"$@\"",
+                                  xdpkit(), scenario, "--duration", duration};
+    argv.insert(argv.end(), more.begin(), more.end());
+    const auto r = run_command(argv);
     EXPECT_EQ(r.status, 0) << r.err;
     const auto newline = r.out.find('\n');
     BenchRun run;
@@ -173,17 +176,46 @@ INSTANTIATE_TEST_SUITE_P(Scenarios, BenchAfxdpScenarios,
                              return name;
                          });
 
-TEST(BenchLab, UnknownAndUnavailableScenariosAreOneLine) {
+TEST(BenchLab, UnknownScenariosAndMisplacedOptionsAreOneLine) {
     const auto unknown = run_command({xdpkit(), "bench", "nosuch"});
     EXPECT_EQ(unknown.status, 1);
     EXPECT_EQ(unknown.err,
               "xdpkit: unknown bench scenario 'nosuch'; known: drop, pass, tx, redirect, "
               "redirect-cpu, redirect-cpu-devmap, afxdp, afxdp-busy-poll, ipsec\n");
-    const auto ipsec = run_command({xdpkit(), "bench", "ipsec"});
-    EXPECT_EQ(ipsec.status, 1);
-    EXPECT_NE(ipsec.err.find("not available yet"), std::string::npos) << ipsec.err;
-    EXPECT_EQ(std::count(ipsec.err.begin(), ipsec.err.end(), '\n'), 1) << ipsec.err;
+    const auto pattern = run_command({xdpkit(), "bench", "drop", "--pattern", "2"});
+    EXPECT_EQ(pattern.status, 1);
+    EXPECT_EQ(pattern.err, "xdpkit: --pattern: only for the ipsec scenario\n");
+    const auto size = run_command({xdpkit(), "bench", "ipsec", "--size", "128"});
+    EXPECT_EQ(size.status, 1);
+    EXPECT_NE(size.err.find("--payload"), std::string::npos) << size.err;
+    EXPECT_EQ(std::count(size.err.begin(), size.err.end(), '\n'), 1) << size.err;
 }
+
+// ESP with real ICVs to the live crypto engine: it decrypts, never more than the program
+// steered to its socket, and whatever it did not get the socket's statistics account for.
+class BenchIpsecPatterns : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(BenchIpsecPatterns, TheEngineDecryptsWhatTheProgramSteers) {
+    const auto [pid, j] = run_bench_json("ipsec", "2", {"--pattern", GetParam()});
+    ASSERT_FALSE(j.is_null());
+    EXPECT_EQ(j.at("arrived_at"), "engine");
+    EXPECT_EQ(j.at("payload"), 1386);
+    EXPECT_EQ(j.at("size"), 1494);  // the ESP frame of a 1386-byte payload, CBC + SHA1-96
+    EXPECT_GT(j.at("arrived_mpps").at("median").get<double>(), 0);
+    EXPECT_GT(j.at("arrived_payload_gbps").get<double>(), 0);
+    const auto& frames = j.at("frames");
+    const auto received = frames.at("received").get<uint64_t>();
+    const auto arrived = frames.at("arrived").get<uint64_t>();
+    const auto to_socket = frames.at("xsk").at("to_socket").get<uint64_t>();
+    EXPECT_GT(arrived, 0u);
+    EXPECT_LE(arrived, to_socket);
+    EXPECT_LE(to_socket, received);
+    EXPECT_LE(received, frames.at("sent").get<uint64_t>());
+    EXPECT_EQ(leftovers(pid), std::vector<std::string>{});
+}
+
+INSTANTIATE_TEST_SUITE_P(Patterns, BenchIpsecPatterns, ::testing::Values("1", "2"),
+                         [](const auto& info) { return "Pattern" + std::string(info.param); });
 
 // Stopped halfway, with traffic running: every namespace the scenario built (the sink's too)
 // and every pin goes.

@@ -4,7 +4,9 @@
 
 #include <set>
 
+#include "core/bench_accel.h"
 #include "core/bench_measure.h"
+#include "core/crypto_backend.h"
 #include "core/bench_report.h"
 #include "core/bench_scenarios.h"
 
@@ -81,9 +83,25 @@ TEST(BenchScenarios, KnownAvailableAndUnknown) {
               "redirect-cpu-devmap, afxdp, afxdp-busy-poll, ipsec");
 
     auto ipsec = find_bench_scenario("ipsec");
-    ASSERT_FALSE(ipsec);
-    EXPECT_EQ(ipsec.error().err, EOPNOTSUPP);
-    EXPECT_NE(ipsec.error().message.find("not available yet"), std::string::npos);
+    ASSERT_TRUE(ipsec) << ipsec.error().message;
+    EXPECT_TRUE(std::holds_alternative<BenchAccel>((*ipsec)->dut));
+    EXPECT_EQ((*ipsec)->arrival, BenchArrival::Engine);
+    EXPECT_EQ(bench_arrival_point(BenchArrival::Engine), "engine");
+}
+
+// The SA bench ipsec encrypts and decrypts with: keys for the algorithms, no replay window
+// (the generator's set repeats its sequence numbers), steered to queue 0.
+TEST(BenchScenarios, IpsecSaHasKeysAndNoWindow) {
+    for (const char* alg : {"cbc-sha1", "gcm"}) {
+        auto sa = bench_ipsec_sa(alg);
+        ASSERT_TRUE(sa) << sa.error().message;
+        EXPECT_TRUE(sa->has_keys());
+        EXPECT_EQ(sa->replay_window, 0u);
+        EXPECT_EQ(sa->action, IPSEC_ACTION_XSK);
+        EXPECT_EQ(sa->target, 0u);
+        EXPECT_TRUE(check_engine_sa(*sa, "ipsec-mb")) << alg;
+    }
+    EXPECT_EQ(bench_ipsec_sa("cbc-md5").error().message, "--alg 'cbc-md5': expected cbc-sha1 or gcm");
 }
 
 TEST(BenchScenarios, AfxdpCountsWhatTheSocketsReceive) {
@@ -171,7 +189,8 @@ TEST(BenchReportJson, ShapeAsDocumented) {
               R"("sent_mpps":10.0,"received_mpps":{"median":9.0,"min":8.0,"max":9.5},)"
               R"("arrived_at":"sink1","arrived_mpps":{"median":8.9,"min":7.9,"max":9.4},)"
               R"("frames":{"sent":50000000,"received":45000000,"arrived":44100000,"xsk":null},)"
-              R"("cpu_busy_percent":[100.0,5.0],"interrupted":false})");
+              R"("cpu_busy_percent":[100.0,5.0],"payload":null,"arrived_payload_gbps":null,)"
+              R"("interrupted":false})");
     const std::string text = format_bench(r);
     EXPECT_NE(text.find("received  9.00 Mpps median (min 8.00 Mpps, max 9.50 Mpps)"),
               std::string::npos)
