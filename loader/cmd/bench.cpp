@@ -52,6 +52,8 @@ void register_bench(CommandTable& t, CLI::App& app) {
     cmd->add_option("--threads", a->opts.threads, "Generator threads, one per CPU")
         ->default_str("1")
         ->check(CLI::Range(1u, 256u));
+    cmd->add_option("--rate", a->opts.rate,
+                    "Generator frames per second, best effort (default: as fast as it goes)");
     cmd->add_option("--backend", a->opts.ipsec.backend, "ipsec: the crypto backend")
         ->default_str("ipsec-mb")
         ->check(CLI::IsMember(crypto_backend_names()));

@@ -66,6 +66,7 @@ private:
             // interval is never cut short by the generator ending first.
             job->duration = opts.duration + 1;
             job->threads = opts.threads;
+            job->rate = opts.rate;
             auto done = run_trafficgen(*job, 0.1, [this](const TrafficgenProgress& p) {
                 sent_.store(p.sent);
             }, stop_);

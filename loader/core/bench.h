@@ -13,6 +13,7 @@ struct BenchOptions {
     unsigned duration = 5;  // seconds of traffic, the first of them warm-up
     size_t size = 64;
     unsigned threads = 1;
+    uint64_t rate = 0;  // the generator's frames/s over all threads; 0: as fast as it goes
     BenchIpsecOptions ipsec;  // the ipsec scenario only
 };
 
