@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 
 #include "command.h"
+#include "core/accel_kfunc.h"
 #include "core/accel_offline.h"
 #include "core/crypto_backend.h"
 #include "core/units.h"
+#include "families.h"
 
 namespace xdpkit {
 namespace {
@@ -60,6 +62,11 @@ Result<void> handle_accel(const AccelArgs& a, const GlobalOptions& g) {
                                   "(offline), not both");
     if (a.sa_file.empty())
         return make_error(EINVAL, "accel --pcap needs --sa-file FILE with the SAs' keys");
+    if (a.backend == "kfunc") {  // the kernel's inline path, not a user-space backend
+        if (a.warm) return make_error(EINVAL, "--warm is for the user-space backends, not kfunc");
+        return print_result(run_accel_kfunc({&ipsec_family(), a.sa_file, a.pcap, a.out, a.repeat}),
+                            g, accel_kfunc_text);
+    }
     auto r = run_accel_offline({a.backend, a.sa_file, a.pcap, a.out, a.repeat, a.warm});
     return print_result(r, g, +[](const AccelOfflineReport& rep) {
         print_text(rep);
@@ -77,7 +84,11 @@ void register_accel(CommandTable& t, CLI::App& app) {
     cmd->add_option("iface", a->iface, "Interface for the live AF_XDP engine (not built yet)");
     cmd->add_option("--backend", a->backend, "Crypto backend")
         ->required()
-        ->check(CLI::IsMember(crypto_backend_names()));
+        ->check(CLI::IsMember([] {
+            auto names = crypto_backend_names();
+            names.push_back("kfunc");  // offline only: the ipsec program's inline action
+            return names;
+        }()));
     cmd->add_option("--sa-file", a->sa_file, "SAs with their keys (as for 'xdpkit ipsec sa add')");
     cmd->add_option("--pcap", a->pcap, "Offline: run this capture (pcap or pcapng, Ethernet)");
     cmd->add_option("--out", a->out, "Offline: write the inner packets of the ok results here");
