@@ -15,6 +15,9 @@
 #include "xdpkit/ipsec_replay.h"
 
 const volatile __u32 unknown_spi = IPSEC_UNKNOWN_SPI_DROP;
+/* Set by the loader when vmlinux BTF has the crypto and dynptr kfuncs (lib/ipsec_crypto.bpf.h):
+ * otherwise the inline code is dead, the verifier removes it, and the weak calls go with it. */
+const volatile __u32 inline_kfuncs = 0;
 
 /* The SA database. `xdpkit attach/ipsec` pins these in one directory per network namespace
  * and every ipsec program there reuses them (as xdp-filter shares its maps), so an SA added
@@ -482,7 +485,8 @@ int xdpkit_ipsec(struct xdp_md *ctx)
 		return xdpkit_exit_len(ctx, XDP_DROP, len);
 	}
 	if (sa->action == IPSEC_ACTION_INLINE) {
-		verdict = decrypt_inline(ctx, sa, &f, seq, &len);
+		/* Without the kfuncs `sa add` refuses inline SAs; one that got in anyway is dropped. */
+		verdict = inline_kfuncs ? decrypt_inline(ctx, sa, &f, seq, &len) : XDP_DROP;
 		return xdpkit_exit_len(ctx, verdict, len);
 	}
 	return xdpkit_exit_len(ctx, steer(ctx, sa, stats, len), len);

@@ -3,6 +3,7 @@
 
 #include "core/bpffs.h"
 #include "core/ipsec_report.h"
+#include "core/ipsec_crypto.h"
 #include "core/ipsec_sad.h"
 #include "families.h"
 #include "ipsec.skel.h"
@@ -48,8 +49,8 @@ const Family& ipsec_family() {
         "",
         ipsec_map_state,
         share_sa_database,
-        // The inline action's; the program calls them whatever its SAs' actions are.
-        {"bpf_crypto_decrypt", "bpf_dynptr_from_xdp", "bpf_dynptr_adjust"}};
+        {},  // the inline action's kfuncs are weak: without them only that action is refused
+        set_inline_kfuncs};
     return f;
 }
 

@@ -9,12 +9,31 @@
 #include "hints.h"
 #include "ipsec_crypto.skel.h"
 #include "probe.h"
+#include "rodata.h"
 
 namespace xdpkit {
 
+namespace {
+
+// Every kfunc of the inline action, the syscall program's and the XDP program's.
+Result<std::vector<std::string>> missing_crypto_kfuncs() {
+    // Parsing vmlinux BTF takes tens of ms; the answer does not change while we run.
+    static const Result<std::vector<std::string>> missing = missing_kfuncs(
+        {"bpf_crypto_ctx_create", "bpf_crypto_ctx_release", "bpf_crypto_decrypt",
+         "bpf_dynptr_from_xdp", "bpf_dynptr_adjust"});
+    return missing;
+}
+
+}  // namespace
+
+Result<void> set_inline_kfuncs(bpf_object* ipsec_obj) {
+    auto missing = missing_crypto_kfuncs();
+    if (!missing) return missing.error();
+    return set_rodata_u32(ipsec_obj, "inline_kfuncs", missing->empty() ? 1 : 0);
+}
+
 Result<void> require_crypto_kfuncs() {
-    auto missing = missing_kfuncs({"bpf_crypto_ctx_create", "bpf_crypto_decrypt",
-                                   "bpf_dynptr_from_xdp", "bpf_dynptr_adjust"});
+    auto missing = missing_crypto_kfuncs();
     if (!missing) return missing.error();
     if (missing->empty()) return {};
     std::string names;

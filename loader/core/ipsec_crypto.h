@@ -11,11 +11,17 @@
 #include "result.h"
 
 struct ipsec_crypto_bpf;
+struct bpf_object;
 
 namespace xdpkit {
 
 // One line when this kernel cannot do the inline action (no crypto kfuncs in vmlinux BTF).
 Result<void> require_crypto_kfuncs();
+
+// ipsec's Family::before_load: the program declares the inline action's kfuncs weak and
+// leaves that code dead unless told they exist (rodata inline_kfuncs), so it loads — every
+// other action working — on a kernel without them.
+Result<void> set_inline_kfuncs(bpf_object* ipsec_obj);
 
 class CryptoContexts {
 public:

@@ -13,14 +13,18 @@
  * the map goes (BTF tag "kptr"; clang >= 15 keeps it, DESIGN.md). */
 #define xdpkit_kptr __attribute__((btf_type_tag("kptr")))
 
+/* Weak: a kernel without them still loads the ipsec program. libbpf leaves an unresolved weak
+ * kfunc's call with id 0, which the verifier accepts only in dead code; the ipsec program
+ * keeps the calls behind its rodata inline_kfuncs, which the loader sets only when vmlinux BTF
+ * has all of them. */
 extern struct bpf_crypto_ctx *bpf_crypto_ctx_create(const struct bpf_crypto_params *params,
-						    __u32 params__sz, int *err) __ksym;
-extern void bpf_crypto_ctx_release(struct bpf_crypto_ctx *ctx) __ksym;
+						    __u32 params__sz, int *err) __ksym __weak;
+extern void bpf_crypto_ctx_release(struct bpf_crypto_ctx *ctx) __ksym __weak;
 extern int bpf_crypto_decrypt(struct bpf_crypto_ctx *ctx, const struct bpf_dynptr *src,
-			      const struct bpf_dynptr *dst, const struct bpf_dynptr *siv) __ksym;
+			      const struct bpf_dynptr *dst, const struct bpf_dynptr *siv) __ksym __weak;
 extern int bpf_dynptr_from_xdp(struct xdp_md *xdp, __u64 flags,
-			       struct bpf_dynptr *ptr__uninit) __ksym;
-extern int bpf_dynptr_adjust(const struct bpf_dynptr *ptr, __u32 start, __u32 end) __ksym;
+			       struct bpf_dynptr *ptr__uninit) __ksym __weak;
+extern int bpf_dynptr_adjust(const struct bpf_dynptr *ptr, __u32 start, __u32 end) __ksym __weak;
 
 struct ipsec_crypto_slot {
 	struct bpf_crypto_ctx xdpkit_kptr *ctx;

@@ -242,10 +242,23 @@ bool refcnt_settles_at(long want) {
     return false;
 }
 
+// The count once contexts released by earlier tests (their maps freed, RCU-deferred) are gone:
+// the same for 200 ms.
+long settled_refcnt() {
+    long last = cbc_aes_refcnt();
+    for (int same = 0, i = 0; same < 10 && i < 250; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        const long now = cbc_aes_refcnt();
+        same = now == last ? same + 1 : 0;
+        last = now;
+    }
+    return last;
+}
+
 TEST(IpsecInline, AddDeleteAddHoldsOneContextAndDeleteReleasesIt) {
     LoadedProgram prog = load_alone(ipsec_family(), {});
     auto db = Fixture::must_db(SaDatabase::of_program(prog));
-    const long before = cbc_aes_refcnt();
+    const long before = settled_refcnt();
     ASSERT_TRUE(db.add({inline_sa("198.18.0.2")}));
     const long with_one = cbc_aes_refcnt();
     ASSERT_EQ(with_one, before + 1);  // the context holds the transform
@@ -266,7 +279,7 @@ TEST(IpsecInline, AddDeleteAddHoldsOneContextAndDeleteReleasesIt) {
 TEST(IpsecInline, AFailedAddLeavesNoContextBehind) {
     LoadedProgram prog = load_alone(ipsec_family(), {});
     auto db = Fixture::must_db(SaDatabase::of_program(prog));
-    const long before = cbc_aes_refcnt();
+    const long before = settled_refcnt();
     // The inline SA gets its context, then the duplicate fails the whole add.
     auto r = db.add({inline_sa("198.18.0.2", 0x3000), inline_sa("198.18.0.2", 0x3001),
                      inline_sa("198.18.0.2", 0x3000)});
