@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include <fmt/ranges.h>
+
 #include <xdpkit/ipsec.h>
 
 #include "hints.h"
@@ -36,12 +38,10 @@ Result<void> require_crypto_kfuncs() {
     auto missing = missing_crypto_kfuncs();
     if (!missing) return missing.error();
     if (missing->empty()) return {};
-    std::string names;
-    for (const auto& n : *missing) names += (names.empty() ? "" : ", ") + n;
     return make_error(EOPNOTSUPP,
                       "--action inline needs the BPF crypto kfuncs, and this kernel lacks {} "
                       "(see 'xdpkit probe', crypto-kfuncs); use xsk:Q for the user-space engine",
-                      names);
+                      fmt::join(*missing, ", "));
 }
 
 void CryptoContexts::Destroy::operator()(ipsec_crypto_bpf* s) const { ipsec_crypto_bpf::destroy(s); }

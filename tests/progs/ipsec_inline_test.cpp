@@ -16,6 +16,7 @@
 #include "cmd/families.h"
 #include "core/chain.h"
 #include "core/ipsec_sad.h"
+#include "support/ipsec_fixture.h"
 #include "support/loaded.h"
 #include "support/packet.h"
 #include "support/prog_run.h"
@@ -112,32 +113,9 @@ std::vector<uint8_t> expected(const std::vector<uint8_t>& frame, size_t l2_len,
     return out;
 }
 
-struct Fixture {
-    explicit Fixture(std::vector<SecurityAssociation> sas)
-        : prog(load_alone(ipsec_family(), {{"unknown-spi", "drop"}})),
-          db(must_db(SaDatabase::of_program(prog))) {
-        auto added = db.add(sas);
-        if (!added) throw std::runtime_error(added.error().message);
-    }
-    static SaDatabase must_db(Result<SaDatabase> r) {
-        if (!r) throw std::runtime_error(r.error().message);
-        return std::move(r).value();
-    }
-    test::RunResult run(const std::vector<uint8_t>& frame) {
-        auto r = run_xdp(prog.prog_fd(), frame);
-        if (r.err) throw std::runtime_error("BPF_PROG_RUN failed");
-        return r;
-    }
-    uint64_t event(uint32_t ev) {
-        return test::counters(prog, IPSEC_EVENTS_MAP)[ev].packets;
-    }
-    SaEntry sa(size_t i = 0) {
-        auto l = db.list();
-        if (!l || l->size() <= i) throw std::runtime_error("no SA entry");
-        return (*l)[i];
-    }
-    LoadedProgram prog;
-    SaDatabase db;
+// unknown-spi=drop: a frame the inline path would not recognise must not pass as plaintext.
+struct Fixture : test::IpsecFixture {
+    explicit Fixture(std::vector<SecurityAssociation> sas) : IpsecFixture(std::move(sas), "drop") {}
 };
 
 TEST(IpsecInline, TunnelIpv4AndIpv6DecryptToTheInnerPacket) {
@@ -213,7 +191,7 @@ TEST(IpsecInline, AStageChainedAfterIpsecSeesThePlaintext) {
         const int fd = slot == 0 ? ipsec.prog_fd() : drop.prog_fd();
         ASSERT_EQ(bpf_map_update_elem(chain_fd, &slot, &fd, BPF_ANY), 0);
     }
-    auto db = Fixture::must_db(SaDatabase::of_program(ipsec));
+    auto db = test::must_db(SaDatabase::of_program(ipsec));
     ASSERT_TRUE(db.add({inline_sa("198.18.0.2")}));
     // ESP itself is not UDP: only the decrypted inner datagram meets drop's protos=udp.
     EXPECT_EQ(run_xdp(root.prog_fd(), esp_frame(inner_udp4(), {.seq = 1})).verdict, kDrop);
@@ -257,7 +235,7 @@ long settled_refcnt() {
 
 TEST(IpsecInline, AddDeleteAddHoldsOneContextAndDeleteReleasesIt) {
     LoadedProgram prog = load_alone(ipsec_family(), {});
-    auto db = Fixture::must_db(SaDatabase::of_program(prog));
+    auto db = test::must_db(SaDatabase::of_program(prog));
     const long before = settled_refcnt();
     ASSERT_TRUE(db.add({inline_sa("198.18.0.2")}));
     const long with_one = cbc_aes_refcnt();
@@ -278,7 +256,7 @@ TEST(IpsecInline, AddDeleteAddHoldsOneContextAndDeleteReleasesIt) {
 
 TEST(IpsecInline, AFailedAddLeavesNoContextBehind) {
     LoadedProgram prog = load_alone(ipsec_family(), {});
-    auto db = Fixture::must_db(SaDatabase::of_program(prog));
+    auto db = test::must_db(SaDatabase::of_program(prog));
     const long before = settled_refcnt();
     // The inline SA gets its context, then the duplicate fails the whole add.
     auto r = db.add({inline_sa("198.18.0.2", 0x3000), inline_sa("198.18.0.2", 0x3001),
