@@ -24,6 +24,8 @@ logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 try:
     from scapy.all import IP, UDP, Ether, IPv6, Raw, rdpcap, wrpcap
     from scapy.layers.ipsec import ESP, SecurityAssociation
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+    from scapy_esp import esp_frame
 except ImportError as e:  # a failure, not a skip: the check did not run
     sys.exit(f"FAIL: python3-scapy is needed ({e}); run scripts/deps.sh")
 
@@ -86,18 +88,10 @@ class Case:
 
     def encrypt(self, seq):
         """(the ESP frame's bytes, the frame the program must leave: Ethernet + scapy's inner)."""
-        raw = bytearray(bytes(self.sa.encrypt(self.plain(seq), seq_num=seq)))
-        if self.natt:
-            # scapy 2.5.0 writes the NAT-T UDP length wrong (8): patch it in the bytes.
-            udp = 40 if self.family == 6 else (raw[0] & 0x0f) * 4
-            raw[udp + 4:udp + 6] = (len(raw) - udp).to_bytes(2, "big")
-            raw[udp + 6:udp + 8] = b"\0\0"
-        frame = bytes(Ether(src=ETH_SRC, dst=ETH_DST, type=0x86dd if self.family == 6 else 0x0800))
-        frame += bytes(raw)
-        inner = bytes(self.sa.decrypt(Ether(frame).payload))
+        frame, inner = esp_frame(self.sa, self.plain(seq), seq, self.family, self.natt, ETH_SRC,
+                                 ETH_DST)
         inner_type = 0x86dd if inner[0] >> 4 == 6 else 0x0800
         return frame, bytes(Ether(src=ETH_SRC, dst=ETH_DST, type=inner_type)) + inner
-
 
 def run(cmd):
     p = subprocess.run(cmd, capture_output=True, text=True)
