@@ -2,6 +2,7 @@
 
 #include <bpf/bpf.h>
 
+#include <cstddef>
 #include <cstring>
 
 #include <fmt/ranges.h>
