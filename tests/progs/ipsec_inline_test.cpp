@@ -5,7 +5,6 @@
 // the inner packet, byte for byte; the window must move only for good packets; and a stage
 // chained after ipsec must see the plaintext.
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
 #include <xdpkit/chain.h>
 #include <xdpkit/ipsec.h>
 
@@ -16,6 +15,7 @@
 #include "cmd/families.h"
 #include "core/chain.h"
 #include "core/ipsec_sad.h"
+#include "support/esp_cbc.h"
 #include "support/ipsec_fixture.h"
 #include "support/loaded.h"
 #include "support/packet.h"
@@ -27,12 +27,13 @@ namespace {
 using test::load_alone;
 using test::must;
 using test::Packet;
+using test::esp_frame;
+using test::EspSpec;
 using test::run_xdp;
 
 constexpr uint32_t kDrop = 1, kPass = 2;
 constexpr uint32_t kSpi = 0x2000;
-const std::string kKey = "000102030405060708090a0b0c0d0e0f";
-const std::vector<uint8_t> kKeyBytes = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+const std::string kKey = test::kEspCbcKey;
 
 SecurityAssociation inline_sa(const std::string& dst, uint32_t spi = kSpi,
                               const std::string& auth = "none") {
@@ -62,44 +63,6 @@ std::vector<uint8_t> inner_udp6(size_t payload = 100) {
     auto b = Packet().eth().ipv6("fc00:dead:cafe:1::1", "fc00:dead:cafe:1::2").udp(1111, 2222)
                  .payload(payload).bytes();
     return {b.begin() + 14, b.end()};
-}
-
-struct EspSpec {
-    uint32_t spi = kSpi, seq = 1;
-    uint8_t next_header = 4;
-    bool bad_padding = false;
-    size_t icv_len = 0;  // bytes after the cipher text (an unverified SA's ICV)
-    uint16_t vlan = 0;   // a VLAN tag in front of the outer IPv4 header
-};
-
-// Eth [VLAN] IPv4 ESP IV cipher-text [ICV]: the plaintext is inner, padding 1, 2, 3, ... (or
-// 2, 2, 3, ... when bad_padding), pad length, next header — AES-128-CBC under kKeyBytes.
-std::vector<uint8_t> esp_frame(const std::vector<uint8_t>& inner, const EspSpec& s) {
-    std::vector<uint8_t> plain = inner;
-    size_t pad = (16 - (plain.size() + 2) % 16) % 16;
-    if (s.bad_padding && pad == 0) pad = 16;
-    for (size_t i = 1; i <= pad; ++i) plain.push_back(static_cast<uint8_t>(i));
-    if (s.bad_padding) plain[inner.size()] ^= 0x40;
-    plain.push_back(static_cast<uint8_t>(pad));
-    plain.push_back(s.next_header);
-    std::vector<uint8_t> iv(16);
-    for (size_t i = 0; i < iv.size(); ++i) iv[i] = static_cast<uint8_t>(0xc0 + i + s.seq);
-    std::vector<uint8_t> cipher(plain.size());
-    EVP_CIPHER_CTX* c = EVP_CIPHER_CTX_new();
-    int n = 0;
-    EVP_EncryptInit_ex(c, EVP_aes_128_cbc(), nullptr, kKeyBytes.data(), iv.data());
-    EVP_CIPHER_CTX_set_padding(c, 0);
-    EVP_EncryptUpdate(c, cipher.data(), &n, plain.data(), static_cast<int>(plain.size()));
-    EVP_CIPHER_CTX_free(c);
-    Packet p;
-    p.eth();
-    if (s.vlan) p.vlan(s.vlan);
-    auto frame = p.ipv4("198.18.0.1", "198.18.0.2").esp(s.spi, s.seq)
-                     .payload(iv.size() + cipher.size() + s.icv_len, 0x5a).bytes();
-    const size_t body = frame.size() - s.icv_len - cipher.size() - iv.size();
-    std::copy(iv.begin(), iv.end(), frame.begin() + static_cast<long>(body));
-    std::copy(cipher.begin(), cipher.end(), frame.begin() + static_cast<long>(body + iv.size()));
-    return frame;
 }
 
 // What the program must leave: the frame's Ethernet header (and tags), the EtherType of the
