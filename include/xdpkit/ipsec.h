@@ -89,6 +89,10 @@ struct ipsec_sa_stats {
 	__u64 malformed;	/* shorter than this SA's IV + trailer + ICV */
 	__u64 steer_failed;	/* cpu/xsk target missing or wrong RX queue: passed instead */
 	__u64 highest_seq;	/* highest sequence number seen (not verified) on this CPU */
+	/* The inline action (IPSEC_ACTION_INLINE), decrypting in XDP: */
+	__u64 decrypted;	/* decrypted, padding good, window advanced, passed on as plaintext */
+	__u64 bad_padding;	/* decrypted, but the padding is not 1, 2, 3, ...: dropped */
+	__u64 crypto_error;	/* the kfunc failed, or no crypto context for the slot: dropped */
 };
 
 /* sa_keys value (user space only, pinned 0600: never in a map the programs read). */
@@ -121,7 +125,26 @@ enum ipsec_event {
 	IPSEC_EV_REPLAY = 11,		/* dropped by the anti-replay pre-check */
 	IPSEC_EV_TOO_OLD = 12,
 	IPSEC_EV_STEER_FAILED = 13,	/* cpu/xsk target missing or another RX queue: passed */
-	IPSEC_EV_SLOTS = 14,
+	IPSEC_EV_DECRYPTED = 14,	/* inline: decrypted and stripped to the inner packet */
+	IPSEC_EV_BAD_PADDING = 15,	/* inline: padding not 1, 2, 3, ... after decryption: dropped */
+	IPSEC_EV_CRYPTO_ERROR = 16,	/* inline: no context, or the kfunc failed: dropped */
+	IPSEC_EV_NOT_TUNNEL = 17,	/* inline: next header not IPv4/IPv6 (transport mode): dropped */
+	IPSEC_EV_SLOTS = 18,
+};
+
+/* sa_crypto value: the slot's cbc(aes) context for the inline action, a referenced kptr the
+ * SEC("syscall") program ipsec_crypto_setup stores. Declared in BPF only (progs/lib/
+ * ipsec_crypto.bpf.h): user space never reads it, it writes an empty value to release it. */
+#define IPSEC_SA_CRYPTO_VALUE_SIZE 8
+
+/* ctx_in of ipsec_crypto_setup (BPF_PROG_RUN of a syscall program): the key goes to the
+ * kernel this way only, never into a map. err comes back in ctx_out. */
+struct ipsec_crypto_setup {
+	__u32 slot;
+	__u32 key_len;		/* 16: aes-cbc-128 */
+	__u8 key[32];
+	__s32 err;		/* 0, or the negative errno of bpf_crypto_ctx_create */
+	__u32 pad;
 };
 
 /* Map names user space fills and reads (also their pin names). */
@@ -132,5 +155,6 @@ enum ipsec_event {
 #define IPSEC_XSKS_MAP "ipsec_xsks"
 #define IPSEC_EVENTS_MAP "esp_events"
 #define IPSEC_SA_KEYS_MAP "sa_keys"
+#define IPSEC_SA_CRYPTO_MAP "sa_crypto"
 
 #endif

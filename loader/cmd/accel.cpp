@@ -8,6 +8,7 @@
 
 #include "command.h"
 #include "foreground.h"
+#include "core/accel_kfunc.h"
 #include "core/accel_live.h"
 #include "core/accel_offline.h"
 #include "core/accel_report.h"
@@ -113,12 +114,21 @@ void print_text(const AccelOfflineReport& r) {
 Result<void> handle_accel(const AccelArgs& a, const GlobalOptions& g) {
     if (!a.iface.empty() && !a.pcap.empty())
         return make_error(EINVAL, "accel: give either IFACE (live) or --pcap (offline), not both");
+    if (!a.iface.empty() && a.backend == "kfunc")
+        return make_error(EINVAL, "accel {} --backend kfunc: the kfunc path decrypts inside XDP, "
+                                  "with no engine to run: 'xdpkit ipsec sa add --action inline ...' "
+                                  "and 'xdpkit attach ipsec {}'", a.iface, a.iface);
     if (!a.iface.empty()) return run_live(a, g);
     if (a.pcap.empty())
         return make_error(EINVAL, "accel: give IFACE (live: decrypt what the ipsec program "
                                   "steers to an AF_XDP socket) or --pcap FILE (offline)");
     if (a.sa_file.empty())
         return make_error(EINVAL, "accel --pcap needs --sa-file FILE with the SAs' keys");
+    if (a.backend == "kfunc") {  // the kernel's inline path, not a user-space backend
+        if (a.warm) return make_error(EINVAL, "--warm is for the user-space backends, not kfunc");
+        return print_result(run_accel_kfunc({&ipsec_family(), a.sa_file, a.pcap, a.out, a.repeat}),
+                            g, accel_kfunc_text);
+    }
     auto r = run_accel_offline({a.backend, a.sa_file, a.pcap, a.out, a.repeat, a.warm});
     return print_result(r, g, +[](const AccelOfflineReport& rep) {
         print_text(rep);
@@ -131,14 +141,19 @@ Result<void> handle_accel(const AccelArgs& a, const GlobalOptions& g) {
 void register_accel(CommandTable& t, CLI::App& app) {
     auto a = std::make_shared<AccelArgs>();
     CLI::App* cmd = t.add(app, "accel",
-                          "Decrypt ESP with a user-space crypto engine (offline: a capture)",
+                          "Decrypt ESP with the crypto engine: live on an interface, or offline on "
+                          "a capture",
                           [a](const GlobalOptions& g) { return handle_accel(*a, g); });
     cmd->add_option("iface", a->iface,
                     "Live: decrypt the ESP the ipsec program on this interface steers to the "
                     "engine's AF_XDP socket");
     cmd->add_option("--backend", a->backend, "Crypto backend")
         ->required()
-        ->check(CLI::IsMember(crypto_backend_names()));
+        ->check(CLI::IsMember([] {
+            auto names = crypto_backend_names();
+            names.push_back("kfunc");  // offline only: the ipsec program's inline action
+            return names;
+        }()));
     cmd->add_option("--sa-file", a->sa_file,
                     "SAs with their keys (as for 'xdpkit ipsec sa add'); live: added to the SA "
                     "database with action xsk:QUEUE for the run (default: the database's xsk:QUEUE "

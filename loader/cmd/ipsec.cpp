@@ -52,10 +52,11 @@ Result<void> handle_add(const SaAddArgs& a, const GlobalOptions& g) {
     for (const auto& sa : *sas) {
         added.push_back(to_json(sa));
         if (!g.json)
-            fmt::print("added SPI {:#x} to {}: {}, {}/{}, replay window {}, keys {}\n", sa.spi,
+            fmt::print("added SPI {:#x} to {}: {}, {}/{}, replay window {}, keys {}{}\n", sa.spi,
                        to_string(sa.dst), action_text(sa.action, sa.target),
                        cipher_name(sa.cipher), auth_name(sa.auth), sa.replay_window,
-                       key_fingerprint(sa));
+                       key_fingerprint(sa),
+                       sa.unverified ? "  UNVERIFIED (no integrity check)" : "");
     }
     if (g.json) print_json({{"added", added}, {"sa_database", db->where()}});
     return {};

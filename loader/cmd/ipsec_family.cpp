@@ -1,7 +1,9 @@
+#include <fmt/format.h>
 #include <xdpkit/ipsec.h>
 
 #include "core/bpffs.h"
 #include "core/ipsec_report.h"
+#include "core/ipsec_crypto.h"
 #include "core/ipsec_sad.h"
 #include "families.h"
 #include "ipsec.skel.h"
@@ -15,8 +17,17 @@ std::vector<std::pair<std::string, std::string>> ipsec_map_state(const std::stri
     auto db = SaDatabase::open_pinned(/*create=*/false);
     if (!db) return {{"sa-database", db.error().message}};
     auto sas = db->list();
-    std::string count = sas ? std::to_string(sas->size()) : sas.error().message;
-    return {{"sa-database", db->where()}, {"sas", count}};
+    if (!sas) return {{"sa-database", db->where()}, {"sas", sas.error().message}};
+    std::vector<std::pair<std::string, std::string>> out = {{"sa-database", db->where()},
+                                                            {"sas", std::to_string(sas->size())}};
+    // Decrypting without an integrity check is flagged on a line of its own, one per SA.
+    for (const auto& e : *sas)
+        if (e.sa.unverified)
+            out.emplace_back("unverified-sa",
+                             fmt::format("{:#x} to {} {} UNVERIFIED (no integrity check)",
+                                         e.sa.spi, to_string(e.sa.dst),
+                                         action_text(e.sa.action, e.sa.target)));
+    return out;
 }
 
 }  // namespace
@@ -24,7 +35,7 @@ std::vector<std::pair<std::string, std::string>> ipsec_map_state(const std::stri
 const Family& ipsec_family() {
     static const Family f{
         "ipsec",
-        "ESP pre-parse: SA by SPI, anti-replay pre-check, per-SA pass/drop/cpu/xsk",
+        "ESP pre-parse: SA by SPI, anti-replay pre-check, per-SA pass/drop/cpu/xsk/inline",
         "xdpkit_ipsec",
         {
             ParamSpec{"unknown-spi", "unknown_spi", ParamKind::Choice, "pass",
@@ -37,7 +48,9 @@ const Family& ipsec_family() {
         false,
         "",
         ipsec_map_state,
-        share_sa_database};
+        share_sa_database,
+        {},  // the inline action's kfuncs are weak: without them only that action is refused
+        set_inline_kfuncs};
     return f;
 }
 

@@ -93,6 +93,9 @@ struct Family {
     // Kfuncs the program calls: attach checks vmlinux BTF for them before loading and names
     // the missing ones (libbpf's own failure says only "extern ... not found").
     std::vector<std::string> kfuncs = {};
+    // Before every load (attach, run, tests), after the params: for rodata the family derives
+    // from the kernel rather than from the user (ipsec: whether its optional kfuncs exist).
+    std::function<Result<void>(bpf_object*)> before_load = {};
 };
 
 // Builds Family::open for a bpftool skeleton type (the C++ statics bpftool generates).

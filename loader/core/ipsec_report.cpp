@@ -13,7 +13,9 @@ Json to_json(const SaEntry& e) {
     j["counters"] = {{"packets", e.stats.packets},     {"bytes", e.stats.bytes},
                      {"replay", e.stats.replay},       {"too_old", e.stats.too_old},
                      {"malformed", e.stats.malformed}, {"steer_failed", e.stats.steer_failed},
-                     {"highest_seq", e.stats.highest_seq}};
+                     {"highest_seq", e.stats.highest_seq}, {"decrypted", e.stats.decrypted},
+                     {"bad_padding", e.stats.bad_padding},
+                     {"crypto_error", e.stats.crypto_error}};
     return j;
 }
 
@@ -38,6 +40,9 @@ std::string sa_table_text(const std::vector<SaEntry>& entries) {
         if (sa.unverified) keys += "  UNVERIFIED (no integrity check)";
         if (e.stats.steer_failed)
             keys += fmt::format("  steer-failed {}", e.stats.steer_failed);
+        if (sa.action == IPSEC_ACTION_INLINE)
+            keys += fmt::format("  decrypted {} bad-padding {} crypto-error {}",
+                                e.stats.decrypted, e.stats.bad_padding, e.stats.crypto_error);
         out += fmt::format("{:<10} {:<20} {:<8} {:<28} {:>6} {:>10} {:>10} {:>12} {:>7} {:>7} "
                            "{:>9}  {}\n",
                            fmt::format("{:#x}", sa.spi), dst, action_text(sa.action, sa.target),
@@ -53,7 +58,8 @@ std::string esp_event_name(uint32_t event) {
     static constexpr std::array<const char*, IPSEC_EV_SLOTS> names = {
         "esp-ipv4",    "esp-ipv6",    "esp-in-udp",   "ike",    "nat-keepalive",
         "fragment",    "not-esp",     "malformed",    "invalid-spi-or-seq",
-        "unknown-spi", "sa-malformed", "replay",      "too-old", "steer-failed"};
+        "unknown-spi", "sa-malformed", "replay",      "too-old", "steer-failed",
+        "decrypted",   "bad-padding", "crypto-error", "not-tunnel"};
     return event < names.size() ? names[event] : std::to_string(event);
 }
 

@@ -16,6 +16,7 @@
 #include "cpu_list.h"
 #include "hints.h"
 #include "ipsec.skel.h"
+#include "ipsec_crypto.h"
 #include "netns.h"
 #include "program.h"
 
@@ -24,8 +25,11 @@ namespace {
 
 // The maps every ipsec program of a namespace shares. Not the counters of the program as
 // a whole (action_counters, esp_events): those stay per attachment, like every family's.
+// sa_crypto last: a database pinned before the inline action existed lacks it, and is still
+// good for every other action.
 constexpr const char* kSharedMaps[] = {IPSEC_SA_TABLE_MAP, IPSEC_SA_REPLAY_MAP,
-                                       IPSEC_SA_STATS_MAP, IPSEC_CPU_MAP, IPSEC_XSKS_MAP};
+                                       IPSEC_SA_STATS_MAP, IPSEC_CPU_MAP,
+                                       IPSEC_XSKS_MAP,     IPSEC_SA_CRYPTO_MAP};
 
 // A cpumap entry's queue: the kernel's default for xdp-bench redirect-cpu too.
 constexpr uint32_t kCpumapQueueSize = 2048;
@@ -147,9 +151,11 @@ Result<SaDatabase> SaDatabase::open_pinned(bool create) {
     }
     SaDatabase db;
     db.where_ = dir;
-    Fd* fds[] = {&db.table_, &db.replay_, &db.stats_, &db.cpus_, &db.xsks_};
+    Fd* fds[] = {&db.table_, &db.replay_, &db.stats_, &db.cpus_, &db.xsks_, &db.crypto_};
     for (size_t i = 0; i < std::size(kSharedMaps); ++i) {
-        auto fd = open_pin(dir + "/" + kSharedMaps[i]);
+        const std::string path = dir + "/" + kSharedMaps[i];
+        if (fds[i] == &db.crypto_ && !path_exists(path)) continue;  // an older database
+        auto fd = open_pin(path);
         if (!fd) return fd.error();
         *fds[i] = std::move(*fd);
     }
@@ -169,7 +175,7 @@ Result<SaDatabase> SaDatabase::open_pinned(bool create) {
 Result<SaDatabase> SaDatabase::of_program(const LoadedProgram& p) {
     SaDatabase db;
     db.where_ = "program";
-    Fd* fds[] = {&db.table_, &db.replay_, &db.stats_, &db.cpus_, &db.xsks_};
+    Fd* fds[] = {&db.table_, &db.replay_, &db.stats_, &db.cpus_, &db.xsks_, &db.crypto_};
     for (size_t i = 0; i < std::size(kSharedMaps); ++i) {
         bpf_map* map = p.map(kSharedMaps[i]);
         if (!map) return make_error(EINVAL, "program '{}' has no map {}", p.family().name,
@@ -221,7 +227,26 @@ Result<void> SaDatabase::clear_slot(uint32_t slot) {
             return make_error(errno, "cannot clear the keys of slot {}: {}", slot,
                               std::strerror(errno));
     }
+    if (crypto_.get() >= 0) XDPKIT_TRY(release_crypto_context(crypto_.get(), slot));
     return {};
+}
+
+// The inline SAs' contexts need the kfuncs, a database that has sa_crypto, and the crypto
+// object loaded over it; all checked before anything is written.
+Result<std::optional<CryptoContexts>> SaDatabase::crypto_for(
+    const std::vector<SecurityAssociation>& sas) const {
+    const auto inline_sa = std::find_if(sas.begin(), sas.end(), [](const auto& sa) {
+        return sa.action == IPSEC_ACTION_INLINE;
+    });
+    if (inline_sa == sas.end()) return std::optional<CryptoContexts>();
+    XDPKIT_TRY(require_crypto_kfuncs());
+    if (crypto_.get() < 0)
+        return make_error(ENOTSUP, "SPI {:#x}: this SA database ({}) predates the inline action "
+                          "(no {} map); 'xdpkit ipsec sa flush' and add the SAs again",
+                          inline_sa->spi, where_, IPSEC_SA_CRYPTO_MAP);
+    auto contexts = CryptoContexts::over(crypto_.get());
+    if (!contexts) return contexts.error();
+    return std::optional<CryptoContexts>(std::move(*contexts));
 }
 
 Result<void> SaDatabase::add(const std::vector<SecurityAssociation>& sas) {
@@ -241,15 +266,17 @@ Result<void> SaDatabase::add(const std::vector<SecurityAssociation>& sas) {
     if (slots.size() < sas.size())
         return make_error(ENOSPC, "the SA table holds {} and has room for {} more, not {} "
                           "(nothing was added)", IPSEC_MAX_SAS, slots.size(), sas.size());
-    for (const auto& sa : sas)
-        if (sa.action == IPSEC_ACTION_INLINE)
-            return make_error(ENOTSUP, "SPI {:#x}: --action inline needs the kfunc decryption "
-                              "path, which is not built yet; use xsk:Q for the crypto engine "
-                              "(nothing was added)", sa.spi);
+    auto crypto = crypto_for(sas);
+    if (!crypto) {
+        Error e = crypto.error();
+        e.message += " (nothing was added)";
+        return e;
+    }
     std::vector<ipsec_sa_key> added;
     auto undo = [&](Error e) -> Result<void> {
         for (const auto& k : added) (void)bpf_map_delete_elem(table_.get(), &k);
-        for (size_t i = 0; i < added.size(); ++i) (void)clear_slot(slots[i]);
+        // The slot being set up when it failed too: it may hold keys or a context already.
+        for (size_t i = 0; i <= added.size() && i < slots.size(); ++i) (void)clear_slot(slots[i]);
         release_cpus();
         e.message += " (nothing was added)";
         return e;
@@ -270,6 +297,13 @@ Result<void> SaDatabase::add(const std::vector<SecurityAssociation>& sas) {
             if (bpf_map_update_elem(keys_.get(), &slot, &keys, 0) != 0)
                 return undo(map_error("the keys", sa, errno).error());
         }
+        if (sa.action == IPSEC_ACTION_INLINE)
+            if (auto r = (*crypto)->create(slot, sa.key); !r) {
+                Error e = r.error();
+                e.message = fmt::format("SPI {:#x} to {}: {}", sa.spi, to_string(sa.dst),
+                                        e.message);
+                return undo(e);
+            }
         const ipsec_sa_key key = sa_map_key(sa);
         const ipsec_sa value = sa_map_value(sa, slot);
         if (bpf_map_update_elem(table_.get(), &key, &value, BPF_NOEXIST) != 0)
@@ -360,6 +394,9 @@ Result<std::vector<SaEntry>> SaDatabase::list() const {
                 e.stats.malformed += c.malformed;
                 e.stats.steer_failed += c.steer_failed;
                 e.stats.highest_seq = std::max(e.stats.highest_seq, c.highest_seq);
+                e.stats.decrypted += c.decrypted;
+                e.stats.bad_padding += c.bad_padding;
+                e.stats.crypto_error += c.crypto_error;
             }
         ipsec_replay replay{};
         if (bpf_map_lookup_elem_flags(replay_.get(), &v.slot, &replay, BPF_F_LOCK) == 0)

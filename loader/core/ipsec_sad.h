@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "fd.h"
+#include "ipsec_crypto.h"
 #include "ipsec_sa.h"
 #include "result.h"
 
@@ -46,9 +47,12 @@ public:
     static Result<SaDatabase> of_program(const LoadedProgram& p);
 
     // Adds all of them or none: a duplicate of an existing SA, a full table, a CPU that is
-    // not online, or a kernel error leaves the database as it was.
+    // not online, or a kernel error leaves the database as it was. Inline SAs get their
+    // cbc(aes) context here (ipsec_crypto.h); the kernel must have the crypto kfuncs, or
+    // nothing is added.
     Result<void> add(const std::vector<SecurityAssociation>& sas);
-    // Removes the SA of (spi, dst); its slot's counters, window and keys are cleared.
+    // Removes the SA of (spi, dst); its slot's counters, window, keys and crypto context
+    // are cleared (the context released).
     Result<SaEntry> remove(uint32_t spi, const IpAddress& dst);
     // Removes every SA. When no ipsec stage of this namespace is pinned any more, the
     // database's pins go too (true is returned), as `ip xfrm state flush` leaves nothing.
@@ -70,6 +74,7 @@ public:
     int table_fd() const { return table_.get(); }
     int replay_fd() const { return replay_.get(); }
     int xsks_fd() const { return xsks_.get(); }
+    int crypto_fd() const { return crypto_.get(); }
     const std::string& where() const { return where_; }
 
 private:
@@ -77,9 +82,12 @@ private:
     Result<void> ensure_cpu(uint32_t cpu);
     void release_cpus();
     Result<void> clear_slot(uint32_t slot);
+    Result<std::optional<CryptoContexts>> crypto_for(
+        const std::vector<SecurityAssociation>& sas) const;
 
     std::string where_;  // pin directory, or "program" for a private instance
     Fd table_, replay_, stats_, cpus_, xsks_, keys_;
+    Fd crypto_;  // sa_crypto: the inline SAs' contexts (-1 in a database older than it)
 };
 
 }  // namespace xdpkit

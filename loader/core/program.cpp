@@ -43,6 +43,7 @@ Result<LoadedProgram> load_program(const Family& f, const LoadOptions& opts) {
                               std::strerror(errno));
     }
 
+    if (f.before_load) XDPKIT_TRY(f.before_load(skel->obj()));
     if (opts.share_maps && f.share_maps) XDPKIT_TRY(f.share_maps(skel->obj()));
 
     if (skel->load() != 0) {

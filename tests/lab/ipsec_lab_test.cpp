@@ -11,6 +11,7 @@
 #include "lab/chain_lab.h"
 #include "lab/lab.h"
 #include "lab/lab_asserts.h"
+#include "support/esp_cbc.h"
 #include "support/packet.h"
 #include "support/temp_dir.h"
 
@@ -105,6 +106,9 @@ TEST_F(IpsecLab, BadInputIsOneLineAndChangesNothing) {
              {"ipsec", "sa", "add", "--spi", "0x100", "--dst", Lab::kDutIp4, "--action", "pass"},
              {"ipsec", "sa", "add", "--spi", "0x600", "--dst", Lab::kDutIp4, "--action", "cpu:63"},
              {"ipsec", "sa", "add", "--spi", "7", "--dst", Lab::kDutIp4, "--action", "drop"},
+             // inline cannot verify HMAC: refused unless --unverified
+             {"ipsec", "sa", "add", "--spi", "0x900", "--dst", Lab::kDutIp4, "--action", "inline",
+              "--key", kEspCbcKey, "--auth-key", "0102030405060708090a0b0c0d0e0f1011121314"},
              {"ipsec", "sa", "del", "--spi", "0x999", "--dst", Lab::kDutIp4},
          }) {
         SCOPED_TRACE(args.back());
@@ -132,6 +136,41 @@ TEST_F(IpsecLab, KeysArePinnedForRootOnlyAndNeverListed) {
     EXPECT_EQ(r.out.find("00112233"), std::string::npos);
     EXPECT_EQ(r.out.find("0102030405"), std::string::npos);
     EXPECT_EQ(sas().at("0x00000700").at("keys").get<std::string>().size(), 16u);  // fingerprint
+}
+
+// The context `sa add` creates lands in the pinned sa_crypto the attached program reads.
+TEST_F(IpsecLab, AnInlineSaAddedByTheCliIsDecryptedByTheAttachedProgram) {
+    auto r = lab.xdpkit({"ipsec", "sa", "add", "--spi", "0x800", "--dst", Lab::kDutIp4,
+                         "--action", "inline", "--cipher", "aes-cbc-128", "--auth", "none",
+                         "--key", kEspCbcKey});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto inner = Packet().eth().ipv4("198.18.1.1", "198.18.1.2").udp(1111, 2222)
+                           .payload(200).bytes();
+    std::vector<CapturedFrame> frames;
+    for (uint32_t seq = 1; seq <= 10; ++seq) {
+        CapturedFrame f;
+        f.data = esp_frame({inner.begin() + 14, inner.end()},
+                           {.spi = 0x800, .seq = seq, .src = Lab::kPeerIp4, .dst = Lab::kDutIp4});
+        f.wire_len = static_cast<uint32_t>(f.data.size());
+        frames.push_back(std::move(f));
+    }
+    ASSERT_TRUE(write_pcap(dir.file("inline.pcap"), frames));
+    r = lab.peer_xdpkit({"trafficgen", "veth1", "--pcap", dir.file("inline.pcap"), "--count", "10"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const json sa = sas().at("0x00000800");
+    EXPECT_EQ(sa.at("counters").at("decrypted"), 10);
+    EXPECT_EQ(sa.at("counters").at("crypto_error"), 0);
+    EXPECT_EQ(sa.at("replay_top"), 10);  // moved by the program
+    EXPECT_EQ(event("decrypted"), 10u);
+    // Deleted and added again: a new context, the same traffic is new again.
+    ASSERT_EQ(lab.xdpkit({"ipsec", "sa", "del", "--spi", "0x800", "--dst", Lab::kDutIp4}).status, 0);
+    r = lab.xdpkit({"ipsec", "sa", "add", "--spi", "0x800", "--dst", Lab::kDutIp4, "--action",
+                    "inline", "--auth", "none", "--key", kEspCbcKey});
+    ASSERT_EQ(r.status, 0) << r.err;
+    r = lab.peer_xdpkit({"trafficgen", "veth1", "--pcap", dir.file("inline.pcap"), "--count", "10"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(sas().at("0x00000800").at("counters").at("decrypted"), 10);
+    EXPECT_EQ(event("decrypted"), 20u);
 }
 
 TEST_F(IpsecLab, TheDatabaseOutlivesDetachUntilFlushed) {

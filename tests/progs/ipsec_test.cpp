@@ -7,6 +7,7 @@
 
 #include "cmd/families.h"
 #include "core/ipsec_sad.h"
+#include "support/ipsec_fixture.h"
 #include "support/loaded.h"
 #include "support/packet.h"
 #include "support/prog_run.h"
@@ -37,31 +38,7 @@ SecurityAssociation sa_to(const std::string& dst, const std::string& action,
     return *sa;
 }
 
-struct Fixture {
-    explicit Fixture(std::vector<SecurityAssociation> sas, const std::string& unknown = "pass")
-        : prog(load_alone(ipsec_family(), {{"unknown-spi", unknown}})),
-          db(must_db(SaDatabase::of_program(prog))) {
-        auto added = db.add(sas);
-        if (!added) throw std::runtime_error(added.error().message);
-    }
-    static SaDatabase must_db(Result<SaDatabase> r) {
-        if (!r) throw std::runtime_error(r.error().message);
-        return std::move(r).value();
-    }
-    uint32_t verdict(const std::vector<uint8_t>& frame) {
-        const auto r = run_xdp(prog.prog_fd(), frame);
-        if (r.err) throw std::runtime_error("BPF_PROG_RUN failed");
-        return r.verdict;
-    }
-    uint64_t event(uint32_t ev) { return counters(prog, IPSEC_EVENTS_MAP)[ev].packets; }
-    SaEntry sa(size_t i = 0) {
-        auto l = db.list();
-        if (!l || l->size() <= i) throw std::runtime_error("no SA entry");
-        return (*l)[i];
-    }
-    LoadedProgram prog;
-    SaDatabase db;
-};
+using Fixture = test::IpsecFixture;
 
 std::vector<uint8_t> esp4(uint32_t seq, uint32_t spi = kSpi, size_t body = kCbcBody) {
     return Packet().eth().ipv4("198.18.0.1", "198.18.0.2").esp(spi, seq).payload(body).bytes();

@@ -24,6 +24,8 @@ logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 try:
     from scapy.all import IP, UDP, Ether, IPv6, IPv6ExtHdrDestOpt, Raw, rdpcap, wrpcap
     from scapy.layers.ipsec import ESP, SecurityAssociation
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+    from scapy_esp import esp_frame
 except ImportError as e:  # a failure, not a skip: the check did not run
     sys.exit(f"FAIL: python3-scapy is needed ({e}); run scripts/deps.sh")
 
@@ -102,20 +104,7 @@ class Case:
 
     def encrypt(self, seq):
         """(the ESP frame's bytes, scapy's decryption of it as bytes)."""
-        raw = bytearray(bytes(self.sa.encrypt(self.plain(seq), seq_num=seq)))
-        if self.natt:
-            # scapy 2.5.0 writes the NAT-T UDP length wrong (8): patch it, and zero the UDP
-            # checksum, in the bytes; the IP length is right. (A zero UDP checksum is not allowed
-            # over IPv6, RFC 8200 §8.1, but the engine, like the stack's ESP-in-UDP, ignores it.)
-            udp = 40 if self.family == 6 else (raw[0] & 0x0f) * 4
-            raw[udp + 4:udp + 6] = (len(raw) - udp).to_bytes(2, "big")
-            raw[udp + 6:udp + 8] = b"\0\0"
-        frame = bytes(Ether(src=ETH.src, dst=ETH.dst, type=0x86dd if self.family == 6 else 0x0800))
-        frame += bytes(raw)
-        # scapy's decrypt takes the packet apart in place: give it a copy of its own.
-        inner = self.sa.decrypt(Ether(frame).payload)
-        return frame, bytes(inner)
-
+        return esp_frame(self.sa, self.plain(seq), seq, self.family, self.natt, ETH.src, ETH.dst)
 
 def cases():
     out, spi = [], 0x1000

@@ -1,0 +1,20 @@
+"""ESP frames from scapy's SecurityAssociation, as the scapy-checked ESP tests need them
+(tests/unit/accel_scapy.py, tests/progs/accel_kfunc_scapy.py): the frame on the wire and scapy's
+own decryption of it, the reference the programs and engines are held to."""
+from scapy.all import Ether
+
+
+def esp_frame(sa, plain, seq, family, natt, eth_src, eth_dst):
+    """(the ESP frame's bytes, scapy's decryption of it as bytes, from the inner IP header on)."""
+    raw = bytearray(bytes(sa.encrypt(plain, seq_num=seq)))
+    if natt:
+        # scapy 2.5.0 writes the NAT-T UDP length wrong (8): patch it, and zero the UDP
+        # checksum, in the bytes; the IP length is right. (A zero UDP checksum is not allowed
+        # over IPv6, RFC 8200 §8.1, but the engine, like the stack's ESP-in-UDP, ignores it.)
+        udp = 40 if family == 6 else (raw[0] & 0x0f) * 4
+        raw[udp + 4:udp + 6] = (len(raw) - udp).to_bytes(2, "big")
+        raw[udp + 6:udp + 8] = b"\0\0"
+    frame = bytes(Ether(src=eth_src, dst=eth_dst, type=0x86dd if family == 6 else 0x0800))
+    frame += bytes(raw)
+    # scapy's decrypt takes the packet apart in place: give it a copy of its own.
+    return frame, bytes(sa.decrypt(Ether(frame).payload))
