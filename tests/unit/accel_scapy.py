@@ -191,10 +191,11 @@ def check_qat(tmp):
     check(len(lines) == 1 and "no QAT device" in lines[0] and "0x8086" in lines[0],
           f"qat: stderr {p.stderr!r}")
     print(f"qat: {lines[0] if lines else '(nothing)'}")
-    # The live engine is not built: a clear refusal, not a pretend run.
-    p = subprocess.run([XDPKIT, "accel", "veth0", "--backend", "openssl"], capture_output=True,
-                       text=True)
-    check(p.returncode == 1 and "not built yet" in p.stderr and len(p.stderr.splitlines()) == 1,
+    # Live mode on an interface that is not there: one line, before anything is set up.
+    p = subprocess.run([XDPKIT, "accel", "xk-nosuch0", "--backend", "openssl"],
+                       capture_output=True, text=True)
+    check(p.returncode == 1 and "no interface 'xk-nosuch0'" in p.stderr
+          and len(p.stderr.splitlines()) == 1,
           f"accel IFACE: exit {p.returncode}, stderr {p.stderr!r}")
 
 
