@@ -101,11 +101,12 @@ void print_text(const AccelOfflineReport& r) {
     fmt::print("  {:<12} {:>12}  ({} bytes in, {} bytes of inner packets out)\n", "total",
                r.counters.packets, r.counters.bytes_in, r.counters.inner_bytes);
     fmt::print("\nengine: {} pass(es) of {} packets (replay windows reset before each pass, "
-               "frames {}), {:.6f} s on one core: {}, {} of inner packets ({:.6f} s of CPU "
-               "time: {})\n",
+               "frames {}), {:.6f} s {}: {}, {} of inner packets ({:.6f} s of the {} thread's "
+               "CPU time: {})\n",
                r.repeat, r.packets.size(), r.warm ? "left in cache" : "evicted from cache",
-               r.seconds, format_pps(r.pps()), format_bps(r.inner_bps()), r.cpu_seconds,
-               format_pps(r.cpu_pps()));
+               r.seconds, r.pattern == 2 ? "on two threads (pattern 2)" : "on one core",
+               format_pps(r.pps()), format_bps(r.inner_bps()), r.cpu_seconds,
+               r.pattern == 2 ? "feeding" : "engine", format_pps(r.cpu_pps()));
     if (!r.out.empty())
         fmt::print("wrote {} inner packet(s) to {}\n",
                    r.counters.results[static_cast<size_t>(EspResult::ok)], r.out);
@@ -126,10 +127,13 @@ Result<void> handle_accel(const AccelArgs& a, const GlobalOptions& g) {
         return make_error(EINVAL, "accel --pcap needs --sa-file FILE with the SAs' keys");
     if (a.backend == "kfunc") {  // the kernel's inline path, not a user-space backend
         if (a.warm) return make_error(EINVAL, "--warm is for the user-space backends, not kfunc");
+        if (a.live.pattern != 1)
+            return make_error(EINVAL, "--pattern is for the user-space backends, not kfunc");
         return print_result(run_accel_kfunc({&ipsec_family(), a.sa_file, a.pcap, a.out, a.repeat}),
                             g, accel_kfunc_text);
     }
-    auto r = run_accel_offline({a.backend, a.sa_file, a.pcap, a.out, a.repeat, a.warm});
+    auto r = run_accel_offline(
+        {a.backend, a.sa_file, a.pcap, a.out, a.repeat, a.warm, a.live.pattern});
     return print_result(r, g, +[](const AccelOfflineReport& rep) {
         print_text(rep);
         return std::string();
@@ -168,8 +172,8 @@ void register_accel(CommandTable& t, CLI::App& app) {
                   "Offline: leave the frames in the CPU caches between passes (default: evicted)");
     cmd->add_option("--queue", a->live.queue, "Live: the RX queue the socket binds (default 0)");
     cmd->add_option("--pattern", a->live.pattern,
-                    "Live: 1 = one thread receives and decrypts; 2 = an RX thread hands batches "
-                    "to a crypto thread through a lock-free ring (default 1)");
+                    "1 = one thread prepares, decrypts and completes; 2 = it hands batches to a "
+                    "crypto thread through a lock-free ring (default 1; live and offline)");
     cmd->add_option("--after", a->live.after,
                     "Live: what happens to a decrypted packet: drop (default), forward:IFACE, "
                     "program:NAME (its verdict is obeyed; give forward:IFACE after it to send "

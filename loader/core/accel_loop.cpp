@@ -1,38 +1,14 @@
 #include "accel_loop.h"
 
-#include <sched.h>
-
 #include <algorithm>
 #include <chrono>
 #include <thread>
 
+#include "spin_backoff.h"
 #include "xsk_rings.h"
 
 namespace xdpkit {
 namespace {
-
-// How a pattern-2 thread waits for the other side: spin first (the other core answers in
-// well under a microsecond while traffic flows), then yield, then sleep a little, so an idle
-// engine does not keep two cores busy.
-class Backoff {
-public:
-    void reset() { idle_ = 0; }
-    void wait() {
-        ++idle_;
-        if (idle_ < 2048) {
-#if defined(__x86_64__) || defined(__i386__)
-            __builtin_ia32_pause();
-#endif
-        } else if (idle_ < 4096) {
-            sched_yield();
-        } else {
-            std::this_thread::sleep_for(std::chrono::microseconds(50));
-        }
-    }
-
-private:
-    uint32_t idle_ = 0;
-};
 
 // Ethernet plus up to two VLAN tags (802.1Q, 802.1ad) in front of the IP header.
 uint32_t l2_length(std::span<const uint8_t> f) {
@@ -70,9 +46,7 @@ AccelLoop::AccelLoop(XskSocket& socket, const Umem& umem, uint64_t first_addr, u
       jobs_(frames),
       addrs_(std::max<uint32_t>(config.batch, 1)),
       handoff_(std::max<uint32_t>(config.batch, 1)),
-      // Every frame of the slice can be in flight at once: a push never finds a ring full.
-      to_crypto_(frames),
-      from_crypto_(frames) {
+      pipeline_(engine.backend(), frames) {
     config_.batch = static_cast<uint32_t>(addrs_.size());
 }
 
@@ -118,7 +92,7 @@ void AccelLoop::run(const std::atomic<bool>& stop) {
         if (forward_->pending()) std::this_thread::sleep_for(std::chrono::microseconds(100));
     }
     publish();
-    rx_done_.store(true, std::memory_order_release);
+    pipeline_.finish();
 }
 
 // One RX batch, decrypted and delivered before the next is taken.
@@ -173,13 +147,13 @@ uint32_t AccelLoop::receive_pattern2() {
     xsk_ring_cons__release(&socket_.rx(), n);
     c_.rx_packets += n;
     // The rings hold every frame of the slice: the push always takes all of them.
-    const uint32_t pushed = to_crypto_.push(std::span<CryptoJob* const>(handoff_.data(), jobs));
+    const uint32_t pushed = pipeline_.hand_over(std::span<CryptoJob* const>(handoff_.data(), jobs));
     in_flight_ += pushed;
     return n;
 }
 
 uint32_t AccelLoop::complete_pattern2() {
-    const uint32_t n = from_crypto_.pop(handoff_);
+    const uint32_t n = pipeline_.take_completed(handoff_);
     for (uint32_t i = 0; i < n; ++i) {
         CryptoJob& job = *handoff_[i];
         EspPacket& p = *static_cast<EspPacket*>(job.user);
@@ -190,49 +164,6 @@ uint32_t AccelLoop::complete_pattern2() {
     }
     in_flight_ -= n;
     return n;
-}
-
-// A backend fills its lanes only with whole batches (ipsec-mb's AVX-512 manager hashes 16
-// packets at once): a thread that submitted every job the moment it came would run most lanes
-// empty. So jobs are gathered up to a batch, and a partial batch goes only when no more come
-// for a while (a lone packet still gets through in microseconds).
-constexpr uint32_t kGatherSpins = 256;
-
-void AccelLoop::run_crypto() {
-    CryptoBackend& backend = engine_.backend();
-    std::vector<CryptoJob*> jobs(EspEngine::kBatch), done(EspEngine::kBatch);
-    uint32_t have = 0, gathering = 0;
-    Backoff backoff;
-    while (!rx_done_.load(std::memory_order_acquire)) {
-        const uint32_t got_jobs = to_crypto_.pop(std::span(jobs).subspan(have));
-        have += got_jobs;
-        if (have > 0 && have < jobs.size() && gathering < kGatherSpins) {
-            gathering = got_jobs ? 0 : gathering + 1;
-#if defined(__x86_64__) || defined(__i386__)
-            __builtin_ia32_pause();
-#endif
-            continue;
-        }
-        uint32_t submitted = 0;
-        bool worked = have > 0;
-        while (submitted < have) {
-            submitted += backend.submit(std::span(jobs.data() + submitted, have - submitted));
-            // A backend with a full queue takes the rest once completions are collected.
-            const uint32_t got = backend.poll(done);
-            if (got) from_crypto_.push(std::span<CryptoJob* const>(done.data(), got));
-        }
-        have = 0;
-        gathering = 0;
-        const uint32_t got = backend.poll(done);
-        if (got) {
-            from_crypto_.push(std::span<CryptoJob* const>(done.data(), got));
-            worked = true;
-        }
-        if (worked)
-            backoff.reset();
-        else
-            backoff.wait();
-    }
 }
 
 void AccelLoop::finish(EspPacket& p) {

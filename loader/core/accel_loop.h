@@ -19,11 +19,11 @@
 
 #include "accel_after.h"
 #include "accel_forward.h"
+#include "crypto_pipeline.h"
 #include "esp_decap.h"
 #include "frame_pool.h"
 #include "ipsec_sad.h"
 #include "published_counters.h"
-#include "spsc_ring.h"
 #include "umem.h"
 #include "xsk_socket.h"
 
@@ -67,7 +67,7 @@ public:
     // for every job in flight to come back before it returns, and tells the crypto thread.
     void run(const std::atomic<bool>& stop);
     // Pattern 2's crypto thread: runs until run() has returned.
-    void run_crypto();
+    void run_crypto() { pipeline_.run(); }
 
     AccelCounters snapshot() const { return published_.snapshot(); }
     // The full recount of the frames (frame_pool.h); only while no thread runs.
@@ -104,10 +104,9 @@ private:
     std::vector<uint64_t> addrs_;     // scratch: one RX batch, fill addresses
     std::vector<CryptoJob*> handoff_;  // scratch: jobs to or from the crypto thread
 
-    // Pattern 2.
-    SpscRing<CryptoJob*> to_crypto_, from_crypto_;
+    // Pattern 2: the crypto thread's rings; every frame of the slice can be in flight.
+    CryptoPipeline pipeline_;
     uint32_t in_flight_ = 0;
-    std::atomic<bool> rx_done_{false};
 
     AccelCounters c_;
     PublishedCounters<AccelCounters> published_;

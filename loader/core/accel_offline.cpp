@@ -5,9 +5,12 @@
 
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <span>
+#include <thread>
 
 #include "crypto_backend.h"
+#include "crypto_pipeline.h"
 #include "pcap_file.h"
 
 namespace xdpkit {
@@ -107,6 +110,29 @@ Result<AccelOfflineReport> run_accel_offline(const AccelOfflineRequest& req) {
     r.sas = static_cast<uint32_t>(sas->size());
     r.repeat = req.repeat;
     r.warm = req.warm;
+    r.pattern = req.pattern;
+    if (req.pattern != 1 && req.pattern != 2)
+        return make_error(EINVAL, "--pattern {}: expected 1 or 2", req.pattern);
+    // Pattern 2: a crypto thread for all the passes, fed through the pipeline's rings.
+    std::optional<CryptoPipeline> pipeline;
+    std::vector<CryptoJob> jobs;
+    std::thread crypto;
+    if (req.pattern == 2) {
+        pipeline.emplace(**backend, 1024);
+        jobs.resize(frames->size());
+        crypto = std::thread([&] { pipeline->run(); });
+    }
+    // Ends the crypto thread on every way out of here.
+    struct Join {
+        std::optional<CryptoPipeline>& p;
+        std::thread& t;
+        ~Join() {
+            if (t.joinable()) {
+                p->finish();
+                t.join();
+            }
+        }
+    } join{pipeline, crypto};
     Arena arena(*frames);
     if (arena.bytes.empty())
         return make_error(ENOMEM, "cannot map {} bytes for the capture's frames",
@@ -120,7 +146,10 @@ Result<AccelOfflineReport> run_accel_offline(const AccelOfflineRequest& req) {
         // The thread's CPU clock is a system call (no vDSO), so it brackets the wall clock.
         const double cpu_start = thread_cpu_seconds();
         const auto start = std::chrono::steady_clock::now();
-        (*engine)->process(arena.packets);
+        if (pipeline)
+            process_pipelined(**engine, *pipeline, arena.packets, jobs);
+        else
+            (*engine)->process(arena.packets);
         spent += std::chrono::steady_clock::now() - start;
         r.cpu_seconds += thread_cpu_seconds() - cpu_start;
         r.timed_packets += arena.packets.size();
@@ -172,6 +201,7 @@ Json to_json(const AccelOfflineReport& r) {
               {"inner_bytes", r.timed_inner_bytes},
               {"seconds", r.seconds},
               {"cpu_seconds", r.cpu_seconds},
+              {"pattern", r.pattern},
               {"pps", r.pps()},
               {"cpu_pps", r.cpu_pps()},
               {"inner_bps", r.inner_bps()},

@@ -17,6 +17,7 @@ struct AccelOfflineRequest {
     std::string backend, sa_file, pcap, out;
     uint32_t repeat = 1;  // passes of the whole capture; the replay windows reset before each
     bool warm = false;    // leave the frames in the CPU caches between passes (default: evicted)
+    uint32_t pattern = 1;  // 2: the crypto on a second thread (crypto_pipeline.h)
 };
 
 struct AccelPacketResult {
@@ -40,6 +41,7 @@ struct AccelOfflineReport {
     uint64_t timed_packets = 0, timed_inner_bytes = 0;
     uint64_t arena_bytes = 0;  // the buffer the frames are decapsulated in
     bool warm = false;
+    uint32_t pattern = 1;
 
     double pps() const { return seconds > 0 ? timed_packets / seconds : 0; }
     double inner_bps() const { return seconds > 0 ? 8.0 * timed_inner_bytes / seconds : 0; }

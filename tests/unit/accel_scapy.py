@@ -4,8 +4,9 @@
 Builds ESP packets with scapy.layers.ipsec.SecurityAssociation — AES-CBC + HMAC-SHA1-96,
 AES-CBC + HMAC-SHA256-128 and AES-GCM-128; tunnel and transport; IPv4 and IPv6 outer headers;
 NAT-T (UDP 4500) — writes the SA file and a capture, runs
-`xdpkit --json accel --backend B --sa-file F --pcap IN --out OUT` for openssl and ipsec-mb, and
-checks every inner packet byte for byte against scapy's own decryption. Then, per backend:
+`xdpkit --json accel --backend B --sa-file F --pcap IN --out OUT` for openssl and ipsec-mb
+(and ipsec-mb with --pattern 2, the crypto on a second thread behind SPSC rings), and checks
+every inner packet byte for byte against scapy's own decryption. Then, per backend:
 a flipped ciphertext bit and a flipped ICV bit are auth-fail and do not move the replay window
 (the intact packet with the same sequence number afterwards is ok), a repeated sequence number
 is a replay, and `--backend qat` fails with one "no QAT device" line. Bad padding with a valid
@@ -120,11 +121,14 @@ def cases():
 
 
 def accel(tmp, backend, frames, sa_text, want_out=True):
+    """backend: "openssl", "ipsec-mb", or "ipsec-mb/2" for --pattern 2 (a crypto thread)."""
+    backend, _, pattern = backend.partition("/")
     pcap, out, sa_file = (os.path.join(tmp, n) for n in ("in.pcap", "out.pcap", "sas.txt"))
     wrpcap(pcap, [Ether(f) for f in frames])
     with open(sa_file, "w") as f:
         f.write(sa_text)
-    cmd = [XDPKIT, "--json", "accel", "--backend", backend, "--sa-file", sa_file, "--pcap", pcap]
+    cmd = [XDPKIT, "--json", "accel", "--backend", backend, "--sa-file", sa_file, "--pcap", pcap,
+           "--pattern", pattern or "1"]
     if want_out:
         cmd += ["--out", out]
     p = subprocess.run(cmd, capture_output=True, text=True)
@@ -202,7 +206,7 @@ def check_qat(tmp):
 def main():
     all_cases = cases()
     with tempfile.TemporaryDirectory(prefix="xdpkit-accel-") as tmp:
-        for backend in ("openssl", "ipsec-mb"):
+        for backend in ("openssl", "ipsec-mb", "ipsec-mb/2"):
             check_decryption(tmp, backend, all_cases)
             check_integrity(tmp, backend, all_cases)
         check_qat(tmp)

@@ -1,0 +1,87 @@
+#include "crypto_pipeline.h"
+
+#include <algorithm>
+
+#include "spin_backoff.h"
+
+namespace xdpkit {
+namespace {
+
+// A backend fills its lanes only with whole batches (ipsec-mb's AVX-512 manager hashes 16
+// packets at once): a thread that submitted every job the moment it came would run most lanes
+// empty. So jobs are gathered up to a batch, and a partial batch goes only when no more come
+// for a while (a lone packet still gets through in microseconds).
+constexpr uint32_t kGatherSpins = 256;
+
+}  // namespace
+
+void CryptoPipeline::run() {
+    std::vector<CryptoJob*> jobs(EspEngine::kBatch), done(EspEngine::kBatch);
+    uint32_t have = 0, gathering = 0;
+    Backoff backoff;
+    while (!finished_.load(std::memory_order_acquire)) {
+        const uint32_t came = to_crypto_.pop(std::span(jobs).subspan(have));
+        have += came;
+        if (have > 0 && have < jobs.size() && gathering < kGatherSpins) {
+            gathering = came ? 0 : gathering + 1;
+            cpu_relax();
+            continue;
+        }
+        uint32_t submitted = 0;
+        bool worked = have > 0;
+        while (submitted < have) {
+            submitted += backend_.submit(std::span(jobs.data() + submitted, have - submitted));
+            // A backend with a full queue takes the rest once completions are collected.
+            const uint32_t got = backend_.poll(done);
+            if (got) from_crypto_.push(std::span<CryptoJob* const>(done.data(), got));
+        }
+        have = 0;
+        gathering = 0;
+        const uint32_t got = backend_.poll(done);
+        if (got) {
+            from_crypto_.push(std::span<CryptoJob* const>(done.data(), got));
+            worked = true;
+        }
+        if (worked)
+            backoff.reset();
+        else
+            backoff.wait();
+    }
+}
+
+void process_pipelined(EspEngine& engine, CryptoPipeline& pipeline, std::span<EspPacket> packets,
+                       std::span<CryptoJob> jobs) {
+    std::array<CryptoJob*, EspEngine::kBatch> handoff{}, back{};
+    size_t next = 0, finished = 0;
+    uint32_t in_flight = 0;
+    Backoff backoff;
+    while (finished < packets.size()) {
+        bool worked = false;
+        // Prepare the next batch, as much of it as the rings have room for.
+        uint32_t ready = 0;
+        while (next < packets.size() && ready < handoff.size() &&
+               in_flight + ready < pipeline.capacity()) {
+            EspPacket& p = packets[next];
+            CryptoJob& job = jobs[next++];
+            if (engine.prepare(p, job)) {
+                job.user = &p;
+                handoff[ready++] = &job;
+            } else {
+                ++finished;  // its result is final: no crypto
+            }
+            worked = true;
+        }
+        in_flight += pipeline.hand_over(std::span<CryptoJob* const>(handoff.data(), ready));
+        const uint32_t n = pipeline.take_completed(back);
+        for (uint32_t i = 0; i < n; ++i)
+            engine.complete(*static_cast<EspPacket*>(back[i]->user), *back[i]);
+        in_flight -= n;
+        finished += n;
+        if (worked || n)
+            backoff.reset();
+        else
+            backoff.wait();
+    }
+}
+
+}  // namespace xdpkit
