@@ -1,7 +1,24 @@
-"""ESP frames from scapy's SecurityAssociation, as the scapy-checked ESP tests need them
+"""What the scapy-checked ESP tests share: ESP frames from scapy's SecurityAssociation
 (tests/unit/accel_scapy.py, tests/progs/accel_kfunc_scapy.py): the frame on the wire and scapy's
-own decryption of it, the reference the programs and engines are held to."""
+own decryption of it, the reference the programs and engines are held to), the lab addresses,
+and the mismatch bookkeeping."""
+import os
+
 from scapy.all import Ether
+
+XDPKIT = os.environ.get("XDPKIT", "build/loader/xdpkit")
+# The lab ranges (DESIGN.md): the only addresses a packet here may carry.
+V4 = ("198.18.0.1", "198.18.0.2")
+V6 = ("fc00:dead:cafe::1", "fc00:dead:cafe::2")
+
+# Every mismatch, printed as it is found; the script fails when this is not empty at the end.
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print(f"MISMATCH: {what}")
 
 
 def esp_frame(sa, plain, seq, family, natt, eth_src, eth_dst):

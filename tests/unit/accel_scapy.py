@@ -26,13 +26,10 @@ try:
     from scapy.all import IP, UDP, Ether, IPv6, IPv6ExtHdrDestOpt, Raw, rdpcap, wrpcap
     from scapy.layers.ipsec import ESP, SecurityAssociation
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-    from scapy_esp import esp_frame
+    from scapy_esp import V4, V6, XDPKIT, check, esp_frame, failures
 except ImportError as e:  # a failure, not a skip: the check did not run
     sys.exit(f"FAIL: python3-scapy is needed ({e}); run scripts/deps.sh")
 
-XDPKIT = os.environ.get("XDPKIT", "build/loader/xdpkit")
-V4 = ("198.18.0.1", "198.18.0.2")
-V6 = ("fc00:dead:cafe::1", "fc00:dead:cafe::2")
 ETH = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
 
 # name: (scapy crypt, scapy auth, xdpkit cipher, xdpkit auth, key bytes, auth key bytes)
@@ -42,13 +39,6 @@ ALGS = {
     "gcm": ("AES-GCM", None, "aes-gcm-128", "none", 16, 0),
 }
 
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print(f"MISMATCH: {what}")
 
 
 class Case:
