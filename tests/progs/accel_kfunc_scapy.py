@@ -25,7 +25,7 @@ try:
     from scapy.all import IP, UDP, Ether, IPv6, Raw, rdpcap, wrpcap
     from scapy.layers.ipsec import ESP, SecurityAssociation
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-    from scapy_esp import V4, V6, XDPKIT, check, esp_frame, failures
+    from scapy_esp import V4, V6, XDPKIT, check, esp_frame, verdict
 except ImportError as e:  # a failure, not a skip: the check did not run
     sys.exit(f"FAIL: python3-scapy is needed ({e}); run scripts/deps.sh")
 
@@ -179,11 +179,7 @@ def main():
         check_decryption(tmp)
         check_outcomes(tmp)
         check_refusals(tmp)
-    if failures:
-        print(f"FAIL: {len(failures)} mismatch(es)")
-        return 1
-    print("PASS")
-    return 0
+    return verdict()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,6 @@
-"""What the scapy-checked ESP tests share: ESP frames from scapy's SecurityAssociation
-(tests/unit/accel_scapy.py, tests/progs/accel_kfunc_scapy.py): the frame on the wire and scapy's
-own decryption of it, the reference the programs and engines are held to), the lab addresses,
-and the mismatch bookkeeping."""
+"""What the scapy-checked ESP tests (tests/unit/accel_scapy.py, tests/progs/accel_kfunc_scapy.py)
+share: ESP frames from scapy's SecurityAssociation with scapy's own decryption of each, the
+reference the programs and engines are held to; the lab addresses; the mismatch bookkeeping."""
 import os
 
 from scapy.all import Ether
@@ -19,6 +18,15 @@ def check(cond, what):
     if not cond:
         failures.append(what)
         print(f"MISMATCH: {what}")
+
+
+def verdict():
+    """The exit status: 1 after any mismatch, with the count; else 0 and PASS."""
+    if failures:
+        print(f"FAIL: {len(failures)} mismatch(es)")
+        return 1
+    print("PASS")
+    return 0
 
 
 def esp_frame(sa, plain, seq, family, natt, eth_src, eth_dst):
