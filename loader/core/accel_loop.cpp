@@ -10,6 +10,9 @@
 namespace xdpkit {
 namespace {
 
+// Empty looks at the RX ring before the loop sleeps in poll(): a few tens of microseconds.
+constexpr uint32_t kIdleSpins = 2048;
+
 // Ethernet plus up to two VLAN tags (802.1Q, 802.1ad) in front of the IP header.
 uint32_t l2_length(std::span<const uint8_t> f) {
     uint32_t off = 12;
@@ -58,6 +61,7 @@ void AccelLoop::run(const std::atomic<bool>& stop) {
     refill();
     publish();
     Backoff backoff;
+    uint32_t idle_spins = 0;
     for (;;) {
         const bool stopping = stop.load(std::memory_order_relaxed);
         if (stopping && in_flight_ == 0) break;
@@ -76,8 +80,14 @@ void AccelLoop::run(const std::atomic<bool>& stop) {
         publish();
         if (work) {
             backoff.reset();
+            idle_spins = 0;
         } else if (in_flight_) {
             backoff.wait();  // the crypto thread has jobs of ours: they come back soon
+        } else if (!stopping && ++idle_spins < kIdleSpins) {
+            // More frames usually follow within microseconds: sleeping in poll() after every
+            // short batch would cost a wake-up (a context switch) per few frames and let a burst
+            // overflow the RX ring.
+            cpu_relax();
         } else if (!stopping) {
             // Frames still waiting to be sent: back soon to kick again.
             const bool sending = forward_ && forward_->pending();
