@@ -56,7 +56,9 @@ const MacAddress* ForwardPort::mac_for(const uint8_t* ip, uint32_t len, int fami
     const uint32_t offset = family == 4 ? 16 : 24;
     if (len < offset + dst.size()) return nullptr;
     std::memcpy(dst.bytes.data(), ip + offset, dst.size());
-    const std::string key(reinterpret_cast<const char*>(dst.bytes.data()), dst.size());
+    NeighbourKey key{};
+    std::memcpy(key.data(), dst.bytes.data(), dst.size());
+    key[16] = static_cast<uint8_t>(family);
     const auto now = std::chrono::steady_clock::now();
     auto it = neighbours_.find(key);
     if (it == neighbours_.end() || (!it->second.mac && now - it->second.checked > kNeighbourRetry)) {

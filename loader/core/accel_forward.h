@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -67,13 +68,22 @@ private:
         std::optional<MacAddress> mac;
         std::chrono::steady_clock::time_point checked;
     };
+    // The inner destination: 16 address bytes (IPv4 in the first 4) and the version, kept
+    // as a fixed array so the per-packet lookup allocates nothing.
+    using NeighbourKey = std::array<uint8_t, 17>;
+    struct KeyHash {
+        size_t operator()(const NeighbourKey& k) const {
+            return std::hash<std::string_view>()(
+                std::string_view(reinterpret_cast<const char*>(k.data()), k.size()));
+        }
+    };
 
     Interface out_;
     XskSet xsk_;
     FramePool pool_;
     MacAddress src_mac_;
     std::optional<MacAddress> dst_mac_;
-    std::unordered_map<std::string, Neighbour> neighbours_;  // by address bytes
+    std::unordered_map<NeighbourKey, Neighbour, KeyHash> neighbours_;
     uint32_t queued_ = 0;                                     // since the last flush
     uint32_t tx_idx_ = 0;                                     // first reserved descriptor
     ForwardCounters c_;
