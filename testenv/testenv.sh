@@ -238,6 +238,17 @@ cmd_setup() {
   SETUP_NS_CREATED+=("$NS_PEER")
   step ip -n "$NS_DUT" link set lo up
   step ip -n "$NS_PEER" link set lo up
+  # Quiet IPv6 on the links made next (the namespaces' own sysctls): no duplicate address
+  # detection, no router solicitations, MLD reports at once rather than over seconds — so
+  # the counters of a program under test move only with the traffic a person sends.
+  local ns
+  for ns in "$NS_DUT" "$NS_PEER"; do
+    step in_ns "$ns" sysctl -q -w net.ipv6.conf.all.accept_dad=0 \
+      net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.router_solicitations=0 \
+      net.ipv6.conf.default.router_solicitations=0 \
+      net.ipv6.conf.default.mldv1_unsolicited_report_interval=0 \
+      net.ipv6.conf.default.mldv2_unsolicited_report_interval=0
+  done
 
   # Created inside the DUT namespace with the peer end placed straight into NAME-peer:
   # the pair never exists, even for a moment, in the root namespace.

@@ -68,14 +68,13 @@ class AccelLab : public ::testing::Test {
 protected:
     void SetUp() override {
         sink_ = unique_lab_prefix() + "-sink";
-        ip_or_throw({"netns", "add", sink_});
+        add_lab_netns(sink_);
         ip_or_throw({"-n", lab.dut_ns(), "link", "add", "veth2", "type", "veth", "peer", "name",
                      "veth3", "netns", sink_});
         ip_or_throw({"-n", lab.dut_ns(), "addr", "add", std::string(kSinkDut) + "/24", "dev", "veth2"});
         ip_or_throw({"-n", sink_, "addr", "add", std::string(kSinkHost) + "/24", "dev", "veth3"});
         ip_or_throw({"-n", lab.dut_ns(), "link", "set", "veth2", "up"});
         ip_or_throw({"-n", sink_, "link", "set", "veth3", "up"});
-        ip_or_throw({"-n", sink_, "link", "set", "lo", "up"});
 
         std::ofstream(dir.file("sa.txt")) << kSaLine << "\n";
         auto sas = read_sa_file(dir.file("sa.txt"));

@@ -57,14 +57,6 @@ uint64_t snmp6(const std::string& ns, const std::string& name) {
     throw std::runtime_error("no " + name + " in /proc/net/snmp6");
 }
 
-void expect_nothing_attached(const std::string& ns, const std::string& dev) {
-    const auto r = xdpkit_in(ns, {"--json", "status", dev});
-    ASSERT_EQ(r.status, 0) << r.err;
-    const json st = json::parse(r.out).at(0);
-    EXPECT_FALSE(st.at("xdpkit").get<bool>()) << r.out;
-    EXPECT_EQ(st.at("prog_id"), 0) << r.out;
-}
-
 class AfxdpLab : public ::testing::Test {
 protected:
     // Runs afxdp on veth0 until it has started, pings 10 times from the peer, stops it with
@@ -177,8 +169,8 @@ protected:
         const std::string prefix = unique_lab_prefix();
         dut_ = prefix;
         peer_ = prefix + "-peer";
-        ip_or_throw({"netns", "add", dut_});
-        ip_or_throw({"netns", "add", peer_});
+        add_lab_netns(dut_);
+        add_lab_netns(peer_);
         ip_or_throw({"-n", dut_, "link", "add", "veth0", "numtxqueues", "2", "numrxqueues", "2",
                      "type", "veth", "peer", "name", "veth1", "numtxqueues", "1",
                      "numrxqueues", "1", "netns", peer_});
@@ -188,6 +180,7 @@ protected:
                      "veth1", "nodad"});
         ip_or_throw({"-n", dut_, "link", "set", "veth0", "up"});
         ip_or_throw({"-n", peer_, "link", "set", "veth1", "up"});
+        wait_until_quiet({dut_, peer_});
     }
     void TearDown() override {
         remove_lab_netns(dut_);

@@ -8,12 +8,11 @@ namespace xdpkit::test {
 ChainLab::ChainLab() : prefix_(unique_lab_prefix()) {
     try {
         for (char w : {'a', 'b', 'c', 'd'}) {
-            ip_or_throw({"netns", "add", ns(w)});
+            add_lab_netns(ns(w));
             ip_or_throw({"netns", "exec", ns(w), "sysctl", "-q", "-w",
                          "net.ipv6.conf.all.disable_ipv6=1"});
             ip_or_throw({"netns", "exec", ns(w), "sysctl", "-q", "-w",
                          "net.ipv6.conf.default.disable_ipv6=1"});
-            ip_or_throw({"-n", ns(w), "link", "set", "lo", "up"});
         }
         // Made inside b, each peer moved straight into its namespace: no end is ever in the
         // root namespace.

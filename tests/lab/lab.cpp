@@ -6,11 +6,15 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
+#include <thread>
 
 #include "core/bpffs.h"
+#include "core/netns.h"
 
 extern char** environ;
 
@@ -100,9 +104,8 @@ Lab::Lab(Veths veths) {
     dut_ns_ = prefix;
     peer_ns_ = prefix + "-peer";
     try {
-        ip_or_throw({"netns", "add", dut_ns_});
-        ip_or_throw({"netns", "add", peer_ns_});
-        for (const auto& ns : {dut_ns_, peer_ns_}) ip_or_throw({"-n", ns, "link", "set", "lo", "up"});
+        add_lab_netns(dut_ns_);
+        add_lab_netns(peer_ns_);
         if (veths == Veths::None) return;
         // Created inside the DUT namespace with the peer end moved straight into the other:
         // the root namespace never holds either end.
@@ -114,9 +117,67 @@ Lab::Lab(Veths veths) {
         ip_or_throw({"-n", peer_ns_, "addr", "add", std::string(kPeerIp6) + "/64", "dev", "veth1", "nodad"});
         ip_or_throw({"-n", dut_ns_, "link", "set", "veth0", "up"});
         ip_or_throw({"-n", peer_ns_, "link", "set", "veth1", "up"});
+        wait_until_quiet({dut_ns_, peer_ns_});
     } catch (...) {
         this->~Lab();
         throw;
+    }
+}
+
+void add_lab_netns(const std::string& ns) {
+    ip_or_throw({"netns", "add", ns});
+    ip_or_throw({"-n", ns, "link", "set", "lo", "up"});
+    // A namespace's own sysctls: the root namespace is not touched. `all` and `default`: the
+    // links made later take `default`; `all` covers what is decided per namespace.
+    std::vector<std::string> argv{"ip", "netns", "exec", ns, "sysctl", "-q", "-w"};
+    for (const char* conf : {"all", "default"})
+        for (const char* setting : {"accept_dad=0", "router_solicitations=0",
+                                    "mldv1_unsolicited_report_interval=0",
+                                    "mldv2_unsolicited_report_interval=0"})
+            argv.push_back(std::string("net.ipv6.conf.") + conf + "." + setting);
+    const auto r = run_command(argv);
+    if (r.status != 0) throw std::runtime_error("lab setup failed: sysctl in " + ns + ": " + r.err);
+}
+
+namespace {
+
+// The namespace's count of IPv6 multicast packets it sent (Ip6OutMcastPkts, /proc/net/snmp6):
+// MLD reports, router and neighbour solicitations all count there.
+uint64_t ipv6_multicast_sent(const std::string& ns) {
+    uint64_t count = 0;
+    std::thread([&] {
+        auto inside = NetnsGuard::enter(ns);
+        if (!inside) return;
+        std::ifstream in("/proc/net/snmp6");
+        for (std::string name; in >> name;) {
+            uint64_t value = 0;
+            in >> value;
+            if (name == "Ip6OutMcastPkts") count = value;
+        }
+    }).join();
+    return count;
+}
+
+}  // namespace
+
+void wait_until_quiet(const std::vector<std::string>& namespaces) {
+    using Clock = std::chrono::steady_clock;
+    auto sent = [&] {
+        uint64_t total = 0;
+        for (const auto& ns : namespaces) total += ipv6_multicast_sent(ns);
+        return total;
+    };
+    const auto deadline = Clock::now() + std::chrono::seconds(5);
+    uint64_t last = sent();
+    auto quiet_since = Clock::now();
+    while (Clock::now() - quiet_since < std::chrono::milliseconds(100)) {
+        if (Clock::now() > deadline)
+            throw std::runtime_error("lab setup failed: the namespaces kept sending IPv6 "
+                                     "multicast for 5 s");
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));  // the poll period
+        const uint64_t now = sent();
+        if (now != last) quiet_since = Clock::now();
+        last = now;
     }
 }
 

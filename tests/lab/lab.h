@@ -35,6 +35,15 @@ void ip_or_throw(const std::vector<std::string>& args);
 CommandResult xdpkit_in(const std::string& ns, const std::vector<std::string>& args);
 // Deletes the namespace and the pins xdpkit left for it.
 void remove_lab_netns(const std::string& ns);
+// `ip netns add ns` with lo up, and IPv6 told to keep quiet on the links made in it later: no
+// duplicate address detection, no router solicitations, MLD reports sent at once instead of
+// spread over seconds. A slow host otherwise sees them arrive mid-test and move counters a
+// test asserts exactly (seen on Debian 6.1 under qemu).
+void add_lab_netns(const std::string& ns);
+// Waits (deadline 5 s) until the namespaces have sent no IPv6 multicast of their own (the MLD
+// reports of new addresses) for 100 ms: from then on, only a test's own traffic moves the
+// counters of an attached program. Throws when they never settle.
+void wait_until_quiet(const std::vector<std::string>& namespaces);
 
 class Lab {
 public:

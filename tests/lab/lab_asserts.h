@@ -26,4 +26,13 @@ inline void expect_one_error_line(const CommandResult& r) {
     EXPECT_EQ(r.err.rfind("xdpkit: ", 0), 0u) << r.err;
 }
 
+// `status dev` in ns: no program at all, xdpkit's or another's.
+inline void expect_nothing_attached(const std::string& ns, const std::string& dev) {
+    const auto r = xdpkit_in(ns, {"--json", "status", dev});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const nlohmann::json st = nlohmann::json::parse(r.out).at(0);
+    EXPECT_FALSE(st.at("xdpkit").get<bool>()) << r.out;
+    EXPECT_EQ(st.at("prog_id"), 0) << r.out;
+}
+
 }  // namespace xdpkit::test

@@ -14,10 +14,7 @@ class ServiceChain : public ::testing::Test {
 protected:
     void SetUp() override {
         prefix_ = unique_lab_prefix();
-        for (char w : {'a', 'b', 'c'}) {
-            ip_or_throw({"netns", "add", ns(w)});
-            ip_or_throw({"-n", ns(w), "link", "set", "lo", "up"});
-        }
+        for (char w : {'a', 'b', 'c'}) add_lab_netns(ns(w));
     }
     void TearDown() override {
         for (char w : {'a', 'b', 'c'}) remove_lab_netns(ns(w));
