@@ -5,7 +5,20 @@ namespace {
 
 constexpr long long kNsPerSecond = 1'000'000'000;
 
+sigset_t stop_signal_set() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    return set;
+}
+
 }  // namespace
+
+void block_stop_signals() {
+    const sigset_t set = stop_signal_set();
+    ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
 
 long long monotonic_ns() {
     timespec ts{};
@@ -15,14 +28,9 @@ long long monotonic_ns() {
 
 Ticker::Ticker(double interval_seconds)
     : interval_ns_(static_cast<long long>(interval_seconds * kNsPerSecond)),
-      next_ns_(monotonic_ns() + interval_ns_) {
-    sigemptyset(&stop_signals_);
-    sigaddset(&stop_signals_, SIGINT);
-    sigaddset(&stop_signals_, SIGTERM);
-    ::sigprocmask(SIG_BLOCK, &stop_signals_, &old_mask_);
+      next_ns_(monotonic_ns() + interval_ns_), stop_signals_(stop_signal_set()) {
+    block_stop_signals();
 }
-
-Ticker::~Ticker() { ::sigprocmask(SIG_SETMASK, &old_mask_, nullptr); }
 
 void Ticker::restart() { next_ns_ = monotonic_ns() + interval_ns_; }
 

@@ -4,9 +4,11 @@
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
 #include <net/if.h>
+#include <sys/wait.h>
 
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <future>
 #include <sstream>
 #include <thread>
@@ -15,6 +17,7 @@
 #include "core/netns.h"
 #include "lab/lab.h"
 #include "lab/lab_asserts.h"
+#include "support/temp_dir.h"
 
 namespace xdpkit::test {
 namespace {
@@ -201,13 +204,28 @@ TEST_F(StatsLab, WithoutRootThePinsAreUnreadableAndSaysSo) {
 TEST_F(StatsLab, ADetachedStageEndsStatsWithOneLine) {
     attach_ok({"drop", "veth0", "--param", "action=pass"});
     attach_ok({"pass", "veth0", "--chain"});
-    std::thread detach([this] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(1000));
-        EXPECT_EQ(lab.xdpkit({"detach", "veth0", "pass"}).status, 0);
-    });
-    // Were the change missed, stats would run on until SIGINT and exit 0.
-    const auto r = xdpkit_until("INT", "6", {"stats", "veth0", "--interval", "0.2"});
-    detach.join();
+    TempDir dir;
+    const pid_t pid = spawn_command({"timeout", "--preserve-status", "-s", "INT", "20",
+                                     xdpkit_path(), "-n", lab.dut_ns(), "stats", "veth0",
+                                     "--interval", "0.2"},
+                                    dir.file("out"), dir.file("err"));
+    ASSERT_GT(pid, 0);
+    auto read = [](const std::string& path) {
+        std::ifstream in(path);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        return ss.str();
+    };
+    // Detached once stats has shown both stages (deadline 10 s). Were the change missed,
+    // stats would run on until timeout's SIGINT and exit 0.
+    for (int i = 0; i < 1000 && read(dir.file("out")).find("\npass (slot 1)\n") == std::string::npos;
+         ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));  // poll period
+    EXPECT_EQ(lab.xdpkit({"detach", "veth0", "pass"}).status, 0);
+    int st = 0;
+    ASSERT_EQ(::waitpid(pid, &st, 0), pid);
+    CommandResult r{WIFEXITED(st) ? WEXITSTATUS(st) : -1, read(dir.file("out")),
+                    read(dir.file("err"))};
     EXPECT_EQ(r.status, 1) << r.out;
     EXPECT_EQ(r.err,
               "xdpkit: veth0: stage 'pass' (slot 1) was detached while stats ran; run stats "
