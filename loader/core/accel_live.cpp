@@ -132,6 +132,7 @@ Result<std::unique_ptr<AccelSession>> AccelSession::start(const Family& ipsec, c
         if (!f) return f.error();
         s->forward_ = std::move(*f);
     }
+    XDPKIT_TRY(s->check_attach_ipsec(ipsec));  // before the socket: it holds the queue late
     XDPKIT_TRY(s->set_up_sas());  // from here on the destructor undoes what was done
 
     auto set = open_xsk_set(plan.iface, {plan.queue}, plan.umem, plan.xsk);
@@ -214,20 +215,36 @@ Result<void> AccelSession::start_threads() {
 
 // An ipsec stage already on the interface (attached by the user, with the same shared SA
 // database) is used as it is and left there; otherwise the engine attaches its own.
-Result<void> AccelSession::attach(const Family& ipsec) {
+Result<std::optional<uint32_t>> AccelSession::attached_ipsec_slot(const Family& ipsec) const {
     auto chain = read_chain(plan_.iface.name, plan_.iface.ifindex);
     if (!chain) return chain.error();
     if (*chain && !plan_.replace)
         for (const StagePin& st : (*chain)->stages)
-            if (st.family == ipsec.name && st.in_chain) {
-                setup_.notes.push_back(fmt::format(
-                    "using the ipsec program already attached to {} (slot {}); it stays when "
-                    "the engine stops", plan_.iface.name, st.slot));
-                return {};
-            }
-    AttachRequest req{&ipsec, plan_.iface.name, plan_.xdp_mode, plan_.replace, plan_.append,
-                      {}, {}};
-    auto attached = attach_program(req);
+            if (st.family == ipsec.name && st.in_chain) return std::optional<uint32_t>(st.slot);
+    return std::optional<uint32_t>();
+}
+
+AttachRequest AccelSession::ipsec_attach_request(const Family& ipsec) const {
+    return {&ipsec, plan_.iface.name, plan_.xdp_mode, plan_.replace, plan_.append, {}, {}};
+}
+
+Result<void> AccelSession::check_attach_ipsec(const Family& ipsec) const {
+    auto slot = attached_ipsec_slot(ipsec);
+    if (!slot) return slot.error();
+    if (*slot) return {};  // the one there is used
+    return check_attach(ipsec_attach_request(ipsec));
+}
+
+Result<void> AccelSession::attach(const Family& ipsec) {
+    auto slot = attached_ipsec_slot(ipsec);
+    if (!slot) return slot.error();
+    if (*slot) {
+        setup_.notes.push_back(fmt::format("using the ipsec program already attached to {} (slot "
+                                           "{}); it stays when the engine stops",
+                                           plan_.iface.name, **slot));
+        return {};
+    }
+    auto attached = attach_program(ipsec_attach_request(ipsec));
     if (!attached) return attached.error();
     setup_.attached = *attached;
     setup_.program_attached = true;

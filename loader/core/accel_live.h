@@ -111,6 +111,11 @@ private:
     Result<void> set_up_sas();
     Result<void> start_threads();
     Result<void> attach(const Family& ipsec);
+    // The slot of the ipsec program already in the chain, which the engine uses (not with
+    // --replace); none: the engine attaches its own.
+    Result<std::optional<uint32_t>> attached_ipsec_slot(const Family& ipsec) const;
+    AttachRequest ipsec_attach_request(const Family& ipsec) const;
+    Result<void> check_attach_ipsec(const Family& ipsec) const;
 
     AccelPlan plan_;
     AccelSetup setup_;

@@ -214,6 +214,13 @@ Result<std::unique_ptr<AfxdpSession>> AfxdpSession::start(const Family& family,
     std::unique_ptr<AfxdpSession> s(new AfxdpSession());
     s->plan_ = plan;
     s->start_ns_ = monotonic_ns();
+    AfxdpSession* self = s.get();
+    AttachRequest req{&family, plan.iface.name, plan.xdp_mode, plan.replace, plan.append,
+                      afxdp_params(plan),
+                      [self](const LoadedProgram& p) { return self->fill_xskmap(p); }};
+    // Refusals first: a socket, once opened, holds the queue until the kernel has released
+    // it, a little after close — a refused run must leave the queue free at once.
+    XDPKIT_TRY(check_attach(req));
     auto set = open_xsk_set(plan.iface, plan.queues, plan.umem, plan.xsk);
     if (!set) return set.error();
     s->xsks_ = std::move(*set);
@@ -232,10 +239,6 @@ Result<std::unique_ptr<AfxdpSession>> AfxdpSession::start(const Family& family,
             XDPKIT_TRY(pin_thread(s->threads_.back(), *plan.loop_cpu, "AF_XDP loop"));
     }
 
-    AfxdpSession* self = s.get();
-    AttachRequest req{&family, plan.iface.name, plan.xdp_mode, plan.replace, plan.append,
-                      afxdp_params(plan),
-                      [self](const LoadedProgram& p) { return self->fill_xskmap(p); }};
     auto attached = attach_program(req);
     if (!attached) return attached.error();  // the destructor stops the loops
     s->attached_ = *attached;

@@ -377,7 +377,19 @@ Result<std::optional<ChainState>> read_chain(const std::string& ifname, int ifin
     return std::optional<ChainState>{std::move(c)};
 }
 
-Result<AttachResult> attach_program(const AttachRequest& req) {
+namespace {
+
+// What attach_program will do on this interface, decided from the request and what is
+// attached, before anything is loaded or opened.
+enum class AttachStep { New, NewDirect, ReplaceWithDirect, ReplaceChain, ReplaceStage, Append };
+
+struct AttachDecision {
+    AttachStep step = AttachStep::New;
+    InterfaceView view;
+    size_t same = 0;  // ReplaceStage: the index in view.chain->stages of the stage it swaps
+};
+
+Result<AttachDecision> decide_attach(const AttachRequest& req) {
     if (req.replace && req.append)
         return make_error(EINVAL, "--replace and --chain exclude each other");
     if (!req.family->set_up_with.empty() && !req.configure)
@@ -397,41 +409,34 @@ Result<AttachResult> attach_program(const AttachRequest& req) {
     XDPKIT_TRY(ensure_bpffs());
     auto view = look_at(req.ifname);
     if (!view) return view.error();
-    const Interface* iface = &view->iface;
-    const XdpState* state = &view->state;
-    std::optional<ChainState>* chain = &view->chain;
-    const bool ours = chain->has_value() && chain_is_attached(**chain, iface->ifindex, state->prog_id);
+    AttachDecision d{AttachStep::New, std::move(*view), 0};
+    const Interface& iface = d.view.iface;
+    const XdpState& state = d.view.state;
+    std::optional<ChainState>& chain = d.view.chain;
+    const bool ours = chain.has_value() && chain_is_attached(*chain, iface.ifindex, state.prog_id);
 
     if (!ours) {
-        if (state->prog_id != 0)
+        if (state.prog_id != 0)
             return make_error(EBUSY, "{}: {}; xdpkit leaves it alone: detach it first "
                               "('ip link set dev {} xdp off')",
-                              iface->name, attached_by_other(*state), iface->name);
-        std::vector<std::string> notes;
-        if (chain->has_value()) {
-            // Pins of a chain that is no longer attached (interface recreated, or detached
-            // behind our back): clear them so the new chain starts clean.
-            XDPKIT_TRY(remove_tree((*chain)->dir));
-            notes.push_back("removed stale pins in " + (*chain)->dir);
-        }
-        const std::string dir = interface_pin_dir(current_netns_name(), iface->name);
-        auto r = bound ? attach_direct_new(req, *iface, dir) : attach_new(req, *iface, dir);
-        if (r) r->notes.insert(r->notes.begin(), notes.begin(), notes.end());
-        return r;
+                              iface.name, attached_by_other(state), iface.name);
+        d.step = bound ? AttachStep::NewDirect : AttachStep::New;
+        return d;
     }
 
-    ChainState& c = **chain;
-    if (!bound) XDPKIT_TRY(check_mode(*state, req.mode, iface->name));
+    ChainState& c = *chain;
+    if (!bound) XDPKIT_TRY(check_mode(state, req.mode, iface.name));
     if (bound || c.direct) {
         if (!req.replace)
             return make_error(EEXIST,
                               "{}: '{}' is already attached{}; --replace swaps it for '{}'",
-                              iface->name, stage_list(c),
+                              iface.name, stage_list(c),
                               c.direct ? " directly (device-bound: nothing can chain after it)"
                                        : "",
                               req.family->name);
-        if (bound) return replace_with_direct(req, *iface, c);
-        return replace_chain(req, *iface, c, *state);  // c.root is the direct program
+        // With a direct program there, c.root is that program: replace_chain swaps it.
+        d.step = bound ? AttachStep::ReplaceWithDirect : AttachStep::ReplaceChain;
+        return d;
     }
     const auto same = std::find_if(c.stages.begin(), c.stages.end(), [&](const StagePin& s) {
         return s.family == req.family->name;
@@ -441,15 +446,65 @@ Result<AttachResult> attach_program(const AttachRequest& req) {
             return make_error(EEXIST,
                               "{}: '{}' is already attached (prog id {}, chain slot {}); use "
                               "--replace to swap it",
-                              iface->name, req.family->name, same->prog_id, same->slot);
-        return replace_stage(req, *iface, c, *same, *state);
+                              iface.name, req.family->name, same->prog_id, same->slot);
+        d.step = AttachStep::ReplaceStage;
+        d.same = static_cast<size_t>(same - c.stages.begin());
+        return d;
     }
-    if (req.append) return append_stage(req, *iface, c, *state);
-    if (req.replace) return replace_chain(req, *iface, c, *state);
+    if (req.append) {
+        d.step = AttachStep::Append;
+        return d;
+    }
+    if (req.replace) {
+        d.step = AttachStep::ReplaceChain;
+        return d;
+    }
     return make_error(EEXIST,
                       "{}: xdpkit program(s) already attached: {}; add --chain to run '{}' after "
                       "them, or --replace to swap them for it",
-                      iface->name, stage_list(c), req.family->name);
+                      iface.name, stage_list(c), req.family->name);
+}
+
+}  // namespace
+
+Result<void> check_attach(const AttachRequest& req) {
+    auto d = decide_attach(req);
+    if (!d) return d.error();
+    return {};
+}
+
+Result<AttachResult> attach_program(const AttachRequest& req) {
+    auto decided = decide_attach(req);
+    if (!decided) return decided.error();
+    AttachDecision& d = *decided;
+    const Interface& iface = d.view.iface;
+    switch (d.step) {
+    case AttachStep::New:
+    case AttachStep::NewDirect: {
+        std::vector<std::string> notes;
+        if (d.view.chain.has_value()) {
+            // Pins of a chain that is no longer attached (interface recreated, or detached
+            // behind our back): clear them so the new chain starts clean.
+            XDPKIT_TRY(remove_tree(d.view.chain->dir));
+            notes.push_back("removed stale pins in " + d.view.chain->dir);
+        }
+        const std::string dir = interface_pin_dir(current_netns_name(), iface.name);
+        auto r = d.step == AttachStep::NewDirect ? attach_direct_new(req, iface, dir)
+                                                 : attach_new(req, iface, dir);
+        if (r) r->notes.insert(r->notes.begin(), notes.begin(), notes.end());
+        return r;
+    }
+    case AttachStep::ReplaceWithDirect:
+        return replace_with_direct(req, iface, *d.view.chain);
+    case AttachStep::ReplaceChain:
+        return replace_chain(req, iface, *d.view.chain, d.view.state);
+    case AttachStep::ReplaceStage:
+        return replace_stage(req, iface, *d.view.chain, d.view.chain->stages[d.same],
+                             d.view.state);
+    case AttachStep::Append:
+        return append_stage(req, iface, *d.view.chain, d.view.state);
+    }
+    return make_error(EINVAL, "unknown attach step");
 }
 
 Result<DetachResult> detach_program(const DetachRequest& req) {

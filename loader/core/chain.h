@@ -57,6 +57,12 @@ struct AttachResult {
 
 Result<AttachResult> attach_program(const AttachRequest& req);
 
+// Every refusal attach_program would give for req as things stand (conflicting options, a
+// program of another tool, a stage already there, a missing kfunc), without loading or
+// changing anything: commands that open sockets or start threads before they attach call it
+// first, so a refused run leaves nothing behind.
+Result<void> check_attach(const AttachRequest& req);
+
 struct DetachRequest {
     std::string ifname;
     std::string family;  // empty: the only stage (or everything with all)

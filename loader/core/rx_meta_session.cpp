@@ -56,6 +56,12 @@ Result<std::unique_ptr<HintsSession>> HintsSession::start(const Family& family,
     std::unique_ptr<HintsSession> s(new HintsSession());
     s->iface_ = plan->iface;
     s->steer_ = *steer;
+    HintsSession* self = s.get();
+    AttachRequest attach{&family, req.ifname, XdpMode::Native, req.replace, false,
+                         {{"steer", hints_steer_name(*steer)}},
+                         [self](const LoadedProgram& p) { return self->configure(p); }};
+    // Refusals before the sockets: one opened holds the queue a while after close.
+    XDPKIT_TRY(check_attach(attach));
     auto set = open_xsk_set(plan->iface, plan->queues, plan->umem, plan->xsk);
     if (!set) return set.error();
     s->xsks_ = std::move(*set);
@@ -76,10 +82,6 @@ Result<std::unique_ptr<HintsSession>> HintsSession::start(const Family& family,
     s->running_ = true;
     for (auto& l : s->loops_) s->threads_.emplace_back([&l = *l, &stop = s->stop_] { l.run(stop); });
 
-    HintsSession* self = s.get();
-    AttachRequest attach{&family, req.ifname, XdpMode::Native, req.replace, false,
-                         {{"steer", hints_steer_name(*steer)}},
-                         [self](const LoadedProgram& p) { return self->configure(p); }};
     auto attached = attach_program(attach);
     if (!attached) return attached.error();  // the destructor stops the loops
     s->attached_ = *attached;

@@ -3,7 +3,12 @@
 #include <bpf/bpf.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstring>
+#include <ctime>
+
+#include "ticker.h"
+#include "xsk_holders.h"
 
 namespace xdpkit {
 namespace {
@@ -34,9 +39,6 @@ std::string bind_error(int err, const Interface& iface, uint32_t queue, XskCopyM
             return where + ": the driver does not support AF_XDP zero-copy (EOPNOTSUPP); use "
                            "--copy, or leave the mode out and let it fall back";
         break;
-    case EBUSY:
-        return where + ": another AF_XDP socket (or zero-copy pool) already has this queue; "
-                       "stop the process that owns it";
     case ENETDOWN:
         return where + ": the interface is down; 'ip link set dev " + iface.name + " up'";
     case EPERM:
@@ -95,9 +97,10 @@ xdp_statistics XskSocket::statistics() const {
 
 namespace {
 
+// busy_queue: the queue whose bind failed, when one did.
 Result<XskSet> open_in_mode(const Interface& iface, const std::vector<uint32_t>& queues,
                             const UmemConfig& per_socket, const XskConfig& config,
-                            XskCopyMode mode) {
+                            XskCopyMode mode, uint32_t& busy_queue) {
     XskSet set;
     UmemConfig total = per_socket;
     total.frame_count = per_socket.frame_count * static_cast<uint32_t>(queues.size());
@@ -108,26 +111,75 @@ Result<XskSet> open_in_mode(const Interface& iface, const std::vector<uint32_t>&
     set.notes = set.umem->notes();
     for (uint32_t q : queues) {
         auto s = XskSocket::create(*set.umem, iface, q, config, mode);
-        if (!s) return s.error();
+        if (!s) {
+            busy_queue = q;
+            return s.error();
+        }
         set.sockets.push_back(std::move(*s));
     }
     set.zero_copy = !set.sockets.empty() && set.sockets.front()->zero_copy();
     return set;
 }
 
-}  // namespace
-
-Result<XskSet> open_xsk_set(const Interface& iface, const std::vector<uint32_t>& queues,
-                            const UmemConfig& per_socket, const XskConfig& config) {
+Result<XskSet> open_once(const Interface& iface, const std::vector<uint32_t>& queues,
+                         const UmemConfig& per_socket, const XskConfig& config,
+                         uint32_t& busy_queue) {
     if (config.copy_mode != XskCopyMode::Auto)
-        return open_in_mode(iface, queues, per_socket, config, config.copy_mode);
-    auto zc = open_in_mode(iface, queues, per_socket, config, XskCopyMode::ZeroCopy);
+        return open_in_mode(iface, queues, per_socket, config, config.copy_mode, busy_queue);
+    auto zc = open_in_mode(iface, queues, per_socket, config, XskCopyMode::ZeroCopy, busy_queue);
     if (zc || zc.error().err != EOPNOTSUPP) return zc;
-    auto copy = open_in_mode(iface, queues, per_socket, config, XskCopyMode::Copy);
+    auto copy = open_in_mode(iface, queues, per_socket, config, XskCopyMode::Copy, busy_queue);
     if (copy)
         copy->notes.push_back(fmt::format(
             "{}: no AF_XDP zero-copy in this driver (EOPNOTSUPP): copy mode", iface.name));
     return copy;
+}
+
+// How long a bind that finds its queue busy waits for a release in progress. The kernel
+// frees a closed socket's buffer pool from a work item after an RCU grace period, so the
+// queue stays taken a little after the last process let go: 15-40 ms measured on veth here
+// (an Intel and an AMD guest, 6.18), longer on a loaded or slow host. 1 s covers that with a
+// wide margin and is still short to wait for a refusal.
+constexpr long long kReleaseWaitNs = 1'000'000'000;
+constexpr long long kFirstBackoffNs = 2'000'000, kMaxBackoffNs = 50'000'000;
+
+}  // namespace
+
+Result<XskSet> open_xsk_set(const Interface& iface, const std::vector<uint32_t>& queues,
+                            const UmemConfig& per_socket, const XskConfig& config) {
+    const long long deadline = monotonic_ns() + kReleaseWaitNs;
+    bool looked = false;  // for a holder, once: it touches every process
+    for (long long backoff = kFirstBackoffNs;; backoff = std::min(backoff * 2, kMaxBackoffNs)) {
+        uint32_t queue = 0;
+        // Every attempt from a fresh UMEM: nothing of a failed bind is carried over.
+        auto set = open_once(iface, queues, per_socket, config, queue);
+        if (set || set.error().err != EBUSY) return set;
+        const std::string where = fmt::format("{} queue {}", iface.name, queue);
+        const bool last = monotonic_ns() + backoff > deadline;
+        if (!looked || last) {
+            looked = true;
+            const XskHolders found = find_xsk_holders(iface.ifindex, queue);
+            // A live socket on this very queue: no release is coming, say who it is now.
+            if (found.queue_known && !found.holders.empty())
+                return make_error(EBUSY, "{}: another AF_XDP socket has this queue: {}; stop "
+                                  "it, or use another queue",
+                                  where, describe_xsk_holders(found.holders));
+            if (last && !found.holders.empty())
+                return make_error(EBUSY, "{}: the queue stayed busy for {} ms; AF_XDP sockets "
+                                  "of this namespace are held by {} (this kernel cannot say "
+                                  "which queue each has: no XDP socket diag); stop the one "
+                                  "on this queue", where, kReleaseWaitNs / 1'000'000,
+                                  describe_xsk_holders(found.holders));
+            if (last)
+                return make_error(EBUSY, "{}: the queue stayed busy for {} ms although no "
+                                  "process of this namespace holds an AF_XDP socket on it: a "
+                                  "socket of another namespace, or a zero-copy pool the "
+                                  "driver has not let go", where, kReleaseWaitNs / 1'000'000);
+        }
+        // Nobody (known) holds it: the kernel is still releasing one that was closed.
+        const timespec ts{0, static_cast<long>(backoff)};
+        ::nanosleep(&ts, nullptr);
+    }
 }
 
 Result<void> put_in_xskmap(const XskSet& set, int map_fd, const char* map_name) {
