@@ -225,12 +225,22 @@ TEST_P(BenchSigint, TearsTheLabDown) {
     const std::string scenario = GetParam();
     const pid_t pid = spawn_bench({scenario, "--duration", "10"});
     ASSERT_GT(pid, 0);
-    // Long enough for the lab to exist and traffic to run.
-    usleep(1500 * 1000);
-    const auto during = leftovers(pid);
+    // Stopped once the lab exists with its programs attached (their pins; the sink too, for
+    // redirect), deadline 30 s. A stop at any moment must tear down: the stop signals are
+    // blocked from before the lab is made.
+    std::vector<std::string> during;
+    const std::string sink = "xkb" + std::to_string(pid) + "-sink";
+    for (int i = 0; i < 3000; ++i) {
+        during = leftovers(pid);
+        const bool sink_there = std::find(during.begin(), during.end(), sink) != during.end();
+        const bool pinned = std::any_of(during.begin(), during.end(), [](const std::string& d) {
+            return d.rfind("/sys/fs/bpf/", 0) == 0;
+        });
+        if (pinned && (scenario != "redirect" || sink_there)) break;
+        usleep(10 * 1000);  // poll period
+    }
     EXPECT_FALSE(during.empty()) << "the lab should exist while bench runs";
     if (scenario == "redirect") {
-        const std::string sink = "xkb" + std::to_string(pid) + "-sink";
         EXPECT_NE(std::find(during.begin(), during.end(), sink), during.end())
             << "the redirect lab has a sink namespace";
     }

@@ -27,8 +27,9 @@ TEST(DropLab, TxUdpBouncesUdpBackToThePeerAndPassesTheRest) {
     ASSERT_TRUE(lab.ping4());
 
     ASSERT_TRUE(lab.send_udp4(5));
-    // Give the bounced frames a moment to cross the veth (NAPI on the peer side).
-    for (int i = 0; i < 20 && verdict_packets(lab.status(true), "drop") < 5; ++i)
+    // The bounced frames cross the veth a little later (NAPI on the peer side): wait for
+    // them, deadline 5 s.
+    for (int i = 0; i < 100 && verdict_packets(lab.status(true), "drop") < 5; ++i)
         usleep(50 * 1000);
     EXPECT_EQ(verdict_packets(lab.status(), "tx"), 5u);
     EXPECT_EQ(verdict_packets(lab.status(true), "drop"), 5u)

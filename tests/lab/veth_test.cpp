@@ -284,8 +284,8 @@ TEST_F(VethPrepareLab, APeerInANamelessNamespaceIsOneLine) {
     const char* argv[] = {"unshare", "-n", "sleep", "30", nullptr};
     pid_t holder = 0;
     ASSERT_EQ(posix_spawnp(&holder, "unshare", nullptr, nullptr, const_cast<char**>(argv), environ), 0);
-    // unshare has made the namespace once the process runs sleep, not before.
-    for (int i = 0; i < 50; ++i) {
+    // unshare has made the namespace once the process runs sleep, not before (deadline 5 s).
+    for (int i = 0; i < 250; ++i) {
         char self[64] = {}, child[64] = {};
         const std::string path = "/proc/" + std::to_string(holder) + "/ns/net";
         if (::readlink(path.c_str(), child, sizeof(child) - 1) > 0 &&
@@ -314,8 +314,8 @@ TEST_F(VethPrepareLab, XdpTxBouncesReachThePreparedPeer) {
     ASSERT_TRUE(lab.ping4());
     const uint64_t seen = verdict(lab.status(true), "pass");
     ASSERT_TRUE(lab.send_udp4(5));
-    for (int i = 0; i < 20 && verdict(lab.status(true), "pass") < seen + 5; ++i)
-        usleep(50 * 1000);
+    for (int i = 0; i < 100 && verdict(lab.status(true), "pass") < seen + 5; ++i)
+        usleep(50 * 1000);  // poll period; deadline 5 s
     EXPECT_EQ(verdict(lab.status(), "tx"), 5u);
     EXPECT_GE(verdict(lab.status(true), "pass"), seen + 5)
         << "the five bounced datagrams reach veth1's pass program";

@@ -209,17 +209,21 @@ long settled_refcnt() {
 TEST(IpsecInline, AddDeleteAddHoldsOneContextAndDeleteReleasesIt) {
     LoadedProgram prog = load_alone(ipsec_family(), {});
     auto db = test::must_db(SaDatabase::of_program(prog));
-    // The context holds the transform: the add takes exactly one reference. A release that
-    // an earlier test's freed maps deferred past the settling (RCU, a workqueue: seen in CI
-    // under load) can land during the add and hide it, so an attempt whose baseline moved is
+    // The context holds the transform: the add takes exactly one reference. /proc/crypto's
+    // count is global, and a release that an earlier test's freed maps deferred past the
+    // settling (RCU, a workqueue: seen in CI under load) can land during the add and hide it.
+    // Nothing moves the count up but us, so the condition waited for (deadline 20 s) is an
+    // add seen to raise a settled count by exactly one; an attempt whose baseline moved is
     // undone and made again.
     long before = 0, with_one = 0;
-    for (int attempt = 0; attempt < 3; ++attempt) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
         before = settled_refcnt();
         ASSERT_TRUE(db.add({inline_sa("198.18.0.2")}));
         with_one = cbc_aes_refcnt();
         if (with_one == before + 1) break;
         ASSERT_TRUE(db.remove(kSpi, *parse_ip("198.18.0.2")));
+        ASSERT_TRUE(refcnt_falls_to(with_one - 1));  // ours is gone before the next attempt
     }
     ASSERT_EQ(with_one, before + 1);
     ASSERT_TRUE(db.remove(kSpi, *parse_ip("198.18.0.2")));
