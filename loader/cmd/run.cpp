@@ -15,6 +15,7 @@ struct RunArgs {
     std::string program, pcap, out, sa_file;
     std::vector<std::string> params;
     uint32_t repeat = 1;
+    bool strict = false;  // a frame that cannot be run fails the command (after the report)
 };
 
 void print_frames(const CaptureRunReport& r) {
@@ -22,6 +23,10 @@ void print_frames(const CaptureRunReport& r) {
     fmt::print("{:>7}  {:>7}  {:>7}  {}\n", "packet", "len in", "len out",
                timed ? "verdict     ns/run" : "verdict");
     for (const auto& f : r.frames) {
+        if (!f.not_run.empty()) {
+            fmt::print("{:>7}  {:>7}  {:>7}  not run: {}\n", f.index, f.len_in, "-", f.not_run);
+            continue;
+        }
         std::string rest = verdict_name(f.verdict);
         if (timed) rest = fmt::format("{:<9} {:>8}", rest, f.duration_ns);
         if (f.wire_len > f.len_in)
@@ -30,7 +35,10 @@ void print_frames(const CaptureRunReport& r) {
     }
     if (timed)
         fmt::print("mean {:.1f} ns/packet over {} packets, {} runs each (kernel timing)\n",
-                   r.mean_ns(), r.frames.size(), r.repeat);
+                   r.mean_ns(), r.frames.size() - r.not_run(), r.repeat);
+    if (r.not_run())
+        fmt::print("{} of {} packets not run (each says why above)\n", r.not_run(),
+                   r.frames.size());
 }
 
 void print_counters(const CaptureRunReport& r) {
@@ -88,6 +96,9 @@ Result<void> handle_run(const RunArgs& a, const GlobalOptions& g) {
         print_json(to_json(*r));
     else
         print_text(*r);
+    if (a.strict && r->not_run())
+        return make_error(EINVAL, "{}: {} of {} packets not run (--strict)", a.pcap, r->not_run(),
+                          r->frames.size());
     return {};
 }
 
@@ -106,6 +117,9 @@ void register_run(CommandTable& t, CLI::App& app) {
     cmd->add_option("--repeat", a->repeat, "Runs per packet, timed by the kernel")
         ->check(CLI::Range(1u, static_cast<uint32_t>(INT32_MAX)))  // libbpf passes an int
         ->capture_default_str();
+    cmd->add_flag("--strict", a->strict,
+                  "Exit 1 when a packet cannot be run (a runt, a broken record); the report "
+                  "still lists every packet");
 }
 
 }  // namespace xdpkit

@@ -1,6 +1,9 @@
 #include "capture_run.h"
 
 #include <bpf/libbpf.h>
+#include <fmt/format.h>
+
+#include <algorithm>
 
 #include "counters.h"
 #include "pcap_file.h"
@@ -51,10 +54,32 @@ Result<std::vector<CounterRows>> read_counters(const LoadedProgram& p) {
 }  // namespace
 
 double CaptureRunReport::mean_ns() const {
-    if (frames.empty()) return 0;
     double sum = 0;
-    for (const auto& f : frames) sum += f.duration_ns;
-    return sum / static_cast<double>(frames.size());
+    size_t ran = 0;
+    for (const auto& f : frames)
+        if (f.not_run.empty()) {
+            sum += f.duration_ns;
+            ++ran;
+        }
+    return ran ? sum / static_cast<double>(ran) : 0;
+}
+
+uint32_t CaptureRunReport::not_run() const {
+    return static_cast<uint32_t>(std::count_if(frames.begin(), frames.end(),
+                                               [](const FrameRun& f) { return !f.not_run.empty(); }));
+}
+
+std::string why_not_run(const CapturedFrame& f) {
+    // BPF_PROG_RUN refuses an XDP frame shorter than an Ethernet header (EINVAL).
+    constexpr size_t kEthHeader = 14;
+    if (f.data.size() < kEthHeader)
+        return fmt::format("{} bytes is shorter than an Ethernet header ({})", f.data.size(),
+                           kEthHeader);
+    if (f.recorded_wire_len != 0 && f.data.size() > f.recorded_wire_len)
+        return fmt::format("the record holds {} bytes but says {} were on the wire (a capture "
+                           "holds at most what was on the wire)",
+                           f.data.size(), f.recorded_wire_len);
+    return {};
 }
 
 Result<CaptureRunReport> run_capture(const CaptureRunRequest& req) {
@@ -84,17 +109,23 @@ Result<CaptureRunReport> run_capture(const CaptureRunRequest& req) {
     if (req.configure) XDPKIT_TRY(req.configure(*prog));
 
     CaptureRunReport report{f.name, effective_params(f, req.params), req.pcap, req.out,
-                            req.repeat, {}, {}};
+                            req.repeat, {}, {}, {}};
     std::vector<CapturedFrame> out;
     for (size_t i = 0; i < frames->size(); ++i) {
         CapturedFrame& in = (*frames)[i];
+        const auto len_in = static_cast<uint32_t>(in.data.size());
+        if (std::string why = why_not_run(in); !why.empty()) {
+            report.frames.push_back(
+                {static_cast<uint32_t>(i + 1), len_in, in.wire_len, 0, 0, 0, std::move(why)});
+            if (!req.out.empty()) out.push_back(std::move(in));  // untouched: nothing ran it
+            continue;
+        }
         auto r = prog_run_xdp(prog->prog_fd(), in.data, req.repeat);
         if (!r) return make_error(r.error().err, "{}: packet {}: {}", req.pcap, i + 1,
                                   r.error().message);
-        const auto len_in = static_cast<uint32_t>(in.data.size());
         const auto len_out = static_cast<uint32_t>(r->data_out.size());
         report.frames.push_back({static_cast<uint32_t>(i + 1), len_in, in.wire_len, len_out,
-                                 r->verdict, r->duration_ns});
+                                 r->verdict, r->duration_ns, {}});
         if (!req.out.empty()) {
             // A frame the snaplen cut stays marked as cut by as many bytes.
             in.wire_len = len_out + (in.wire_len - len_in);
@@ -119,13 +150,22 @@ Json to_json(const CaptureRunReport& r) {
     Json params = Json::object();
     for (const auto& [k, v] : r.params) params[k] = v;
     Json frames = Json::array();
-    for (const auto& f : r.frames)
+    for (const auto& f : r.frames) {
+        if (!f.not_run.empty()) {
+            frames.push_back({{"index", f.index},
+                              {"len_in", f.len_in},
+                              {"wire_len", f.wire_len},
+                              {"verdict", nullptr},
+                              {"not_run", f.not_run}});
+            continue;
+        }
         frames.push_back({{"index", f.index},
                           {"len_in", f.len_in},
                           {"wire_len", f.wire_len},
                           {"len_out", f.len_out},
                           {"verdict", verdict_name(f.verdict)},
                           {"duration_ns", f.duration_ns}});
+    }
     Json counters = Json::object();
     for (const auto& t : r.counters) {
         Json rows = Json::array();
@@ -142,6 +182,7 @@ Json to_json(const CaptureRunReport& r) {
             {"out", r.out.empty() ? Json(nullptr) : Json(r.out)},
             {"repeat", r.repeat},
             {"packets", frames},
+            {"not_run", r.not_run()},
             {"mean_ns", r.mean_ns()},
             {"counters", counters}};
     if (r.state) j["state"] = r.state->json;  // only families that keep more (ipsec's SAs)

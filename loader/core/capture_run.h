@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "family.h"
+#include "pcap_file.h"
 #include "output.h"
 #include "result.h"
 
@@ -43,6 +44,7 @@ struct FrameRun {
     uint32_t len_out = 0;
     uint32_t verdict = 0;      // of the last run
     uint32_t duration_ns = 0;  // kernel's mean per run
+    std::string not_run;  // why the frame was not run (empty: it was); len_out etc. are 0 then
 };
 
 struct CounterRow {
@@ -67,9 +69,15 @@ struct CaptureRunReport {
     std::vector<CounterRows> counters;  // action_counters first (if the program has it)
     std::optional<FamilyState> state;     // from CaptureRunRequest::inspect
 
-    // Mean of the frames' ns per run, each frame weighing the same.
+    // Mean of the frames' ns per run, each frame that ran weighing the same.
     double mean_ns() const;
+    // Frames that were not run (FrameRun::not_run).
+    uint32_t not_run() const;
 };
+
+// Why a captured frame cannot be run, or an empty string. Real captures hold runts and
+// records from broken writers; such a frame gets its own entry and the run goes on.
+std::string why_not_run(const CapturedFrame& f);
 
 Result<CaptureRunReport> run_capture(const CaptureRunRequest& req);
 

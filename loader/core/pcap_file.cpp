@@ -44,7 +44,10 @@ Result<std::vector<CapturedFrame>> read_pcap(const std::string& path) {
                                                       errbuf));
     if (!p) {
         // libpcap starts some messages with the path already ("x.pcap: No such file ...").
-        const std::string msg = errbuf;
+        std::string msg = errbuf;
+        // libpcap's "unknown file format" does not say which formats it knows.
+        if (msg.find("unknown file format") != std::string::npos)
+            msg += " (expected pcap or pcapng)";
         if (msg.rfind(path + ":", 0) == 0) return make_error(EINVAL, "cannot read capture {}", msg);
         return make_error(EINVAL, "cannot read capture {}: {}", path, msg);
     }
@@ -66,6 +69,7 @@ Result<std::vector<CapturedFrame>> read_pcap(const std::string& path) {
         f.sec = hdr->ts.tv_sec;
         f.nsec = static_cast<uint32_t>(hdr->ts.tv_usec);  // nanoseconds: precision asked above
         f.wire_len = std::max(hdr->len, hdr->caplen);  // some writers leave len at 0
+        f.recorded_wire_len = hdr->len;
         f.data.assign(data, data + hdr->caplen);
         frames.push_back(std::move(f));
     }

@@ -14,6 +14,10 @@ struct CapturedFrame {
     uint32_t nsec = 0;      // read at nanosecond precision, so no capture loses digits
     uint32_t wire_len = 0;  // more than data.size() when the capture's snaplen cut the frame
     std::vector<uint8_t> data;
+    // The record's own wire length as read: 0 from some writers, and less than data.size()
+    // from a broken one (wire_len is then data.size(), and runs refuse the frame). 0 for
+    // frames not read from a file.
+    uint32_t recorded_wire_len = 0;
 };
 
 // Every frame of a pcap or pcapng file whose link type is Ethernet (DLT_EN10MB). Errors

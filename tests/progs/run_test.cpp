@@ -1,6 +1,10 @@
 // xdpkit run's engine (core/capture_run.h, what the CLI calls) over captures written with
 // the packet builder: verdicts per packet, counters, --out, --repeat.
 #include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <fstream>
 #include <xdpkit/drop.h>
 
 #include "cmd/families.h"
@@ -182,6 +186,61 @@ TEST_F(RunCapture, PacketTooLargeForBpfProgRunNamesItsNumber) {
     EXPECT_NE(r.error().message.find(in_ + ": packet 2: 80000 bytes is more than BPF_PROG_RUN"),
               std::string::npos)
         << r.error().message;
+}
+
+// A pcap file written byte by byte, so a record can say what write_pcap never would: more
+// bytes captured than were on the wire.
+void write_raw_pcap(const std::string& path,
+                    const std::vector<std::pair<std::vector<uint8_t>, uint32_t>>& records) {
+    std::ofstream f(path, std::ios::binary);
+    auto u32 = [&](uint32_t v) { f.write(reinterpret_cast<const char*>(&v), 4); };
+    auto u16 = [&](uint16_t v) { f.write(reinterpret_cast<const char*>(&v), 2); };
+    u32(0xa1b2c3d4);  // microsecond pcap, host order
+    u16(2);
+    u16(4);
+    u32(0);
+    u32(0);
+    u32(65535);  // snaplen
+    u32(1);      // DLT_EN10MB
+    for (const auto& [data, wire] : records) {
+        u32(1);
+        u32(0);
+        u32(static_cast<uint32_t>(data.size()));
+        u32(wire);
+        f.write(reinterpret_cast<const char*>(data.data()), static_cast<long>(data.size()));
+    }
+}
+
+TEST_F(RunCapture, ARuntAndABrokenRecordGetTheirOwnEntryAndTheRunGoesOn) {
+    const auto ok = Packet().eth().ipv4().udp().payload(18).bytes();
+    const std::vector<uint8_t> runt(10, 0xab);
+    const auto ok_len = static_cast<uint32_t>(ok.size());
+    write_raw_pcap(in_, {{ok, ok_len}, {runt, 10}, {ok, ok_len}, {ok, ok_len - 20}});
+    const std::string out = dir_.file("out.pcap");
+    const auto r = run(drop_family(), {{"action", "drop"}}, 1, out);
+    ASSERT_EQ(r.frames.size(), 4u);
+    EXPECT_TRUE(r.frames[0].not_run.empty());
+    EXPECT_EQ(r.frames[1].index, 2u);
+    EXPECT_EQ(r.frames[1].not_run, "10 bytes is shorter than an Ethernet header (14)");
+    EXPECT_TRUE(r.frames[2].not_run.empty());
+    EXPECT_EQ(r.frames[3].not_run,
+              fmt::format("the record holds {} bytes but says {} were on the wire (a capture "
+                          "holds at most what was on the wire)",
+                          ok_len, ok_len - 20));
+    EXPECT_EQ(r.not_run(), 2u);
+    // Only the two that ran were counted, and dropped.
+    EXPECT_EQ(rows_of(table(r, "action_counters")),
+              (std::map<uint32_t, std::pair<uint64_t, uint64_t>>{{XDP_DROP, {2, 2 * ok_len}}}));
+    const Json j = to_json(r);
+    EXPECT_EQ(j.at("not_run"), 2);
+    EXPECT_TRUE(j.at("packets").at(1).at("verdict").is_null());
+    EXPECT_EQ(j.at("packets").at(1).at("not_run"), r.frames[1].not_run);
+    EXPECT_EQ(j.at("packets").at(2).at("verdict"), "drop");
+    // --out holds every packet, the ones not run untouched.
+    auto got = read_pcap(out);
+    ASSERT_TRUE(got) << got.error().message;
+    ASSERT_EQ(got->size(), 4u);
+    EXPECT_EQ(got->at(1).data, runt);
 }
 
 }  // namespace

@@ -49,7 +49,7 @@ TEST(JsonShapes, RunReport) {
     r.params = {{"action", "drop"}};
     r.pcap = "in.pcap";
     r.repeat = 10;
-    r.frames = {{1, 60, 60, 60, 1, 7}, {2, 64, 1442, 64, 1, 9}};
+    r.frames = {{1, 60, 60, 60, 1, 7, {}}, {2, 64, 1442, 64, 1, 9, {}}};
     r.counters = {{"action_counters", "verdict", {{1, "drop", 20, 1240}}},
                   {"proto_counters", "protocol", {{17, "udp", 20, 1240}}}};
     EXPECT_EQ(to_json(r).dump(),
