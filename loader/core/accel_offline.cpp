@@ -96,7 +96,8 @@ Result<AccelOfflineReport> run_accel_offline(const AccelOfflineRequest& req) {
     if (!frames) return frames.error();
     if (frames->empty())
         return make_error(EINVAL, "{}: the capture holds no packets; nothing to decrypt", req.pcap);
-    auto sas = read_sa_file(req.sa_file);
+    // Offline, nothing steers: an SA's --action means nothing here and may be left out.
+    auto sas = read_sa_file(req.sa_file, SaAction::Optional);
     if (!sas) return sas.error();
     auto engine = EspEngine::create(**backend, *sas);
     if (!engine) return engine.error();

@@ -51,6 +51,46 @@ std::string lower(std::string s) {
     return s;
 }
 
+// A word from a file, quoted for a message: bytes that are not printable ASCII as \xNN (a
+// binary file must not write control sequences to the terminal), long words cut.
+std::string printable(const std::string& word) {
+    constexpr size_t kMax = 40;
+    std::string out = "'";
+    for (size_t i = 0; i < word.size() && i < kMax; ++i) {
+        const auto c = static_cast<unsigned char>(word[i]);
+        if (c >= 0x20 && c < 0x7f)
+            out += static_cast<char>(c);
+        else
+            out += fmt::format("\\x{:02x}", c);
+    }
+    return out + (word.size() > kMax ? "'..." : "'");
+}
+
+// "L:C" (line, column) of the byte at 1-based offset `byte` of text.
+std::string position_text(const std::string& text, size_t byte) {
+    size_t line = 1, column = 1;
+    for (size_t i = 0; i + 1 < byte && i < text.size(); ++i) {
+        if (text[i] == '\n') {
+            ++line;
+            column = 1;
+        } else {
+            ++column;
+        }
+    }
+    return fmt::format("{}:{}", line, column);
+}
+
+// nlohmann's parse error without its "[json.exception.parse_error.101] parse error at line
+// 1, column 5: " prefix (the position is given separately), made printable.
+std::string json_error_text(const std::string& what) {
+    const auto colon = what.find(": ");
+    std::string rest = colon == std::string::npos ? what : what.substr(colon + 2);
+    std::string out;
+    for (unsigned char c : rest) out += c >= 0x20 && c < 0x7f ? std::string(1, char(c))
+                                                              : fmt::format("\\x{:02x}", c);
+    return out;
+}
+
 Result<void> check_length(const char* field, const std::vector<uint8_t>& bytes, uint32_t want,
                           const std::string& algorithm) {
     if (bytes.size() != want)
@@ -137,14 +177,14 @@ Result<SaFields> fields_from_flags(const std::vector<std::string>& words) {
     SaFields f;
     for (size_t i = 0; i < words.size(); ++i) {
         const std::string& w = words[i];
-        if (w.rfind("--", 0) != 0) return make_error(EINVAL, "'{}' is not a --flag", w);
+        if (w.rfind("--", 0) != 0) return make_error(EINVAL, "{} is not a --flag", printable(w));
         const std::string name = w.substr(2);
         if (name == "unverified") {
             f.unverified = true;
             continue;
         }
         auto* slot = name.find('_') == std::string::npos ? field_named(f, name) : nullptr;
-        if (!slot) return make_error(EINVAL, "unknown flag '{}'", w);
+        if (!slot) return make_error(EINVAL, "unknown flag {}", printable(w));
         if (i + 1 >= words.size()) return make_error(EINVAL, "{} needs a value", w);
         if (*slot) return make_error(EINVAL, "{} given twice", w);
         *slot = words[++i];
@@ -162,7 +202,7 @@ Result<SaFields> fields_from_json(const Json& j) {
             continue;
         }
         auto* slot = name.find('-') == std::string::npos ? field_named(f, name) : nullptr;
-        if (!slot) return make_error(EINVAL, "unknown field '{}'", name);
+        if (!slot) return make_error(EINVAL, "unknown field {}", printable(name));
         if (value.is_string())
             *slot = value.get<std::string>();
         else if (value.is_number_unsigned() && (name == "spi" || name == "replay_window"))
@@ -276,22 +316,25 @@ Result<uint32_t> parse_spi(const std::string& text) {
 }
 
 Result<std::vector<uint8_t>> parse_hex_bytes(const std::string& text) {
-    std::string hex = lower(text);
-    if (hex.rfind("0x", 0) == 0) hex = hex.substr(2);
-    if (hex.empty() || hex.size() % 2 ||
-        hex.find_first_not_of("0123456789abcdef") != std::string::npos)
-        return make_error(EINVAL, "not an even number of hex digits");
+    const std::string digits = lower(text).rfind("0x", 0) == 0 ? text.substr(2) : text;
+    std::string hex = lower(digits);
+    if (hex.empty()) return make_error(EINVAL, "no hex digits");
+    if (const auto bad = hex.find_first_not_of("0123456789abcdef"); bad != std::string::npos)
+        return make_error(EINVAL, "{} at position {} is not a hex digit",
+                          printable(digits.substr(bad, 1)), bad + 1);
+    if (hex.size() % 2)
+        return make_error(EINVAL, "{} hex digits: an odd number (two per byte)", hex.size());
     std::vector<uint8_t> out;
     for (size_t i = 0; i < hex.size(); i += 2)
         out.push_back(static_cast<uint8_t>(std::stoul(hex.substr(i, 2), nullptr, 16)));
     return out;
 }
 
-Result<SecurityAssociation> make_sa(const SaFields& f) {
+Result<SecurityAssociation> make_sa(const SaFields& f, SaAction rule) {
     SecurityAssociation sa;
     if (!f.spi) return make_error(EINVAL, "--spi is required");
     if (!f.dst) return make_error(EINVAL, "--dst is required");
-    if (!f.action) return make_error(EINVAL, "--action is required");
+    if (!f.action && rule == SaAction::Required) return make_error(EINVAL, "--action is required");
     auto spi = parse_spi(*f.spi);
     if (!spi) return spi.error();
     sa.spi = *spi;
@@ -303,9 +346,11 @@ Result<SecurityAssociation> make_sa(const SaFields& f) {
         if (!src) return make_error(EINVAL, "--src: {}", src.error().message);
         sa.src = *src;
     }
-    auto action = parse_action(*f.action);
-    if (!action) return action.error();
-    std::tie(sa.action, sa.target) = *action;
+    if (f.action) {
+        auto action = parse_action(*f.action);
+        if (!action) return action.error();
+        std::tie(sa.action, sa.target) = *action;
+    }
     if (f.cipher) {
         auto c = parse_cipher(*f.cipher);
         if (!c) return c.error();
@@ -341,15 +386,23 @@ Result<SecurityAssociation> make_sa(const SaFields& f) {
 }
 
 Result<std::vector<SecurityAssociation>> parse_sa_text(const std::string& text,
-                                                       const std::string& origin) {
+                                                       const std::string& origin, SaAction rule) {
     std::vector<SecurityAssociation> out;
     const auto first = text.find_first_not_of(" \t\r\n");
-    if (first != std::string::npos && text[first] == '[') {
-        Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-        if (j.is_discarded()) return make_error(EINVAL, "{}: not valid JSON", origin);
+    if (first != std::string::npos && (text[first] == '[' || text[first] == '{')) {
+        Json j;
+        try {
+            j = Json::parse(text);
+        } catch (const Json::parse_error& e) {
+            return make_error(EINVAL, "{}:{}: not valid JSON ({})", origin,
+                              position_text(text, e.byte), json_error_text(e.what()));
+        }
+        if (!j.is_array())
+            return make_error(EINVAL, "{}: a JSON {} where an array of SA objects is expected "
+                              "([{{\"spi\": ...}}, ...])", origin, j.type_name());
         for (size_t i = 0; i < j.size(); ++i) {
             auto fields = fields_from_json(j[i]);
-            auto sa = fields ? make_sa(*fields) : Result<SecurityAssociation>(fields.error());
+            auto sa = fields ? make_sa(*fields, rule) : Result<SecurityAssociation>(fields.error());
             if (!sa) return make_error(EINVAL, "{}: SA [{}]: {}", origin, i, sa.error().message);
             out.push_back(std::move(*sa));
         }
@@ -362,7 +415,7 @@ Result<std::vector<SecurityAssociation>> parse_sa_text(const std::string& text,
             const auto words = words_of(line);
             if (words.empty()) continue;
             auto fields = fields_from_flags(words);
-            auto sa = fields ? make_sa(*fields) : Result<SecurityAssociation>(fields.error());
+            auto sa = fields ? make_sa(*fields, rule) : Result<SecurityAssociation>(fields.error());
             if (!sa)
                 return make_error(EINVAL, "{}:{}: {}", origin, number, sa.error().message);
             out.push_back(std::move(*sa));
@@ -377,12 +430,12 @@ Result<std::vector<SecurityAssociation>> parse_sa_text(const std::string& text,
     return out;
 }
 
-Result<std::vector<SecurityAssociation>> read_sa_file(const std::string& path) {
+Result<std::vector<SecurityAssociation>> read_sa_file(const std::string& path, SaAction rule) {
     std::ifstream in(path);
     if (!in) return make_error(errno, "cannot read SA file {}: {}", path, std::strerror(errno));
     std::stringstream text;
     text << in.rdbuf();
-    return parse_sa_text(text.str(), path);
+    return parse_sa_text(text.str(), path, rule);
 }
 
 Result<SecurityAssociation> pick_sa(const std::vector<SecurityAssociation>& sas,

@@ -59,7 +59,10 @@ struct SaFields {
 // Checks every field and the combination (key lengths for the algorithms, GCM without a
 // separate auth, keys where the action needs them, a window of 32..1024 in steps of 32 or 0).
 // The error names the field.
-Result<SecurityAssociation> make_sa(const SaFields& f);
+// Optional: the SA is only decrypted (offline `accel`), so what the XDP program would do with
+// it means nothing; without --action it is `pass`.
+enum class SaAction { Required, Optional };
+Result<SecurityAssociation> make_sa(const SaFields& f, SaAction rule = SaAction::Required);
 
 // An SA file: a JSON array of objects named like the flags (`spi` a number or "0x..."
 // string, `dst`, `src`, `action`, `cipher`, `auth`, `key`, `auth_key`, `salt`,
@@ -67,8 +70,10 @@ Result<SecurityAssociation> make_sa(const SaFields& f);
 // (`--spi 0x100 --dst 198.18.0.2 ...`; `#` starts a comment). All or nothing: the first bad
 // SA fails the whole file with its line or array index. Two SAs with the same (SPI, dst) too.
 Result<std::vector<SecurityAssociation>> parse_sa_text(const std::string& text,
-                                                       const std::string& origin);
-Result<std::vector<SecurityAssociation>> read_sa_file(const std::string& path);
+                                                       const std::string& origin,
+                                                       SaAction rule = SaAction::Required);
+Result<std::vector<SecurityAssociation>> read_sa_file(const std::string& path,
+                                                      SaAction rule = SaAction::Required);
 // The SA with this SPI, or without one the file's only SA; the error lists the SPIs there
 // are. origin names the file in it.
 Result<SecurityAssociation> pick_sa(const std::vector<SecurityAssociation>& sas,
