@@ -18,7 +18,14 @@ int main(int argc, char** argv) {
     app.fallthrough();
     app.require_subcommand(1);
     GlobalOptions g;
-    app.add_option("-n,--netns", g.netns, "Network namespace to work in (entered with setns)");
+    app.add_option("-n,--netns", g.netns, "Network namespace to work in (entered with setns)")
+        ->check(CLI::Validator(
+            [](std::string& s) {
+                return s.empty() ? std::string("an empty namespace name: give a name under "
+                                               "/run/netns, or leave -n out for this namespace")
+                                 : std::string();
+            },
+            "NAME"));
     app.add_flag("--json", g.json, "Machine-readable output (JSON) on stdout");
     app.add_flag("-v,--verbose", g.verbose, "Show libbpf and verifier messages on errors");
 
@@ -32,10 +39,21 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForAllHelp& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        // CLI11 reports a mistyped command as a missing one; name what was typed instead.
-        const auto rest = app.remaining();
-        if (app.get_subcommands().empty() && !rest.empty() && rest.front()[0] != '-') {
-            fmt::print(stderr, "xdpkit: unknown command '{}'; see 'xdpkit --help'\n", rest.front());
+        // CLI11 reports a mistyped command as a missing one; name what was typed instead, at
+        // whatever depth (`xdpkit frob`, `xdpkit ipsec sa frob`).
+        CLI::App* deepest = &app;
+        std::string path = "xdpkit";
+        while (!deepest->get_subcommands().empty()) {
+            deepest = deepest->get_subcommands().front();
+            path += " " + deepest->get_name();
+        }
+        // The word CLI11 could not place may sit at any level (fallthrough): take them all.
+        const auto rest = app.remaining(true);
+        if (deepest->get_require_subcommand_min() > 0 && !rest.empty() && !rest.front().empty() &&
+            rest.front()[0] != '-') {
+            const std::string typed =
+                (deepest == &app ? "" : path.substr(sizeof("xdpkit")) + " ") + rest.front();
+            fmt::print(stderr, "xdpkit: unknown command '{}'; see '{} --help'\n", typed, path);
             return 2;
         }
         fmt::print(stderr, "xdpkit: {}; see 'xdpkit --help'\n", e.what());

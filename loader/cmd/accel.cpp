@@ -185,7 +185,8 @@ void register_accel(CommandTable& t, CLI::App& app) {
     cmd->add_flag("--copy", a->live.copy, "Live: bind in copy mode (XDP_COPY)");
     cmd->add_flag("--zerocopy", a->live.zerocopy, "Live: bind in zero-copy mode or fail");
     cmd->add_flag("--busy-poll", a->live.busy_poll, "Live: busy-poll the queue instead of poll()");
-    cmd->add_option("--batch", a->live.batch, "Live: descriptors per ring operation (default 64)");
+    cmd->add_option("--batch", a->live.batch, "Live: descriptors per ring operation (default 64)")
+        ->check(CLI::Range(1u, uint32_t{XSK_RING_CONS__DEFAULT_NUM_DESCS}));
     cmd->add_option("--frames", a->live.frames, "Live: UMEM frames (default 4096)");
     cmd->add_option("--xdp-mode", a->live.xdp_mode,
                     "Live: XDP mode of the ipsec program: native, skb or auto (default auto)");

@@ -93,7 +93,9 @@ void register_afxdp(CommandTable& t, CLI::App& app) {
     cmd->add_flag("--busy-poll", a->req.busy_poll,
                   "Busy-poll the queue from the loop (SO_PREFER_BUSY_POLL, SO_BUSY_POLL, "
                   "SO_BUSY_POLL_BUDGET = --batch) instead of sleeping in poll()");
-    cmd->add_option("--batch", a->req.batch, "Descriptors per ring operation (default 64)");
+    // The ring size bounds a batch: one ring operation cannot take more descriptors.
+    cmd->add_option("--batch", a->req.batch, "Descriptors per ring operation (default 64)")
+        ->check(CLI::Range(1u, uint32_t{XSK_RING_CONS__DEFAULT_NUM_DESCS}));
     cmd->add_option("--frames", a->req.frames, "UMEM frames per socket (default 4096)");
     cmd->add_option("--frame-size", a->req.frame_size,
                     "Bytes per UMEM frame: 2048 or 4096 (default 4096)");
@@ -107,11 +109,13 @@ void register_afxdp(CommandTable& t, CLI::App& app) {
                   "Swap an attached afxdp stage (or the whole chain) atomically");
     cmd->add_option("--interval", a->interval, "Seconds between reports (default 1)")
         ->check(CLI::Range(0.01, 3600.0));
-    cmd->add_option("--count", a->count, "Stop after N reports (default: until Ctrl-C)")
-        ->check(CLI::PositiveNumber);
+    CLI::Option* count =
+        cmd->add_option("--count", a->count, "Stop after N reports (default: until Ctrl-C)")
+            ->check(CLI::PositiveNumber);
     cmd->add_option("--duration", a->duration,
                     "Stop after S seconds, rounded up to whole intervals")
-        ->check(CLI::Range(0.01, 1e9));
+        ->check(CLI::Range(0.01, 1e9))
+        ->excludes(count);
 }
 
 }  // namespace xdpkit

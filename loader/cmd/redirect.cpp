@@ -101,9 +101,18 @@ void register_redirect(CommandTable& t, CLI::App& app) {
     cmd->add_option("--via", a->req.via, "devmap (default), devmap-hash or cpumap");
     cmd->add_option("--cpus", a->req.cpus,
                     "cpumap: CPUs to spread flows over, e.g. 1 or 0,2-3 (default: every online "
-                    "CPU)");
+                    "CPU)")
+        ->check(CLI::Validator(
+            [](std::string& s) {
+                return s.empty() ? std::string("an empty CPU list: give CPUs (e.g. 1 or 0,2-3), "
+                                               "or leave --cpus out for every online CPU")
+                                 : std::string();
+            },
+            "CPUS"));
+    // 0 was once taken for the default; a queue that holds nothing is not a queue.
     cmd->add_option("--queue-size", a->req.queue_size,
-                    "cpumap: frames each CPU's queue holds (default 2048)");
+                    "cpumap: frames each CPU's queue holds, 1 to 16384 (default 2048)")
+        ->check(CLI::Range(1u, 16384u));
     cmd->add_option("--egress-prog", a->req.egress_prog,
                     "Program on the devmap entry, run on each frame before it is sent: "
                     "mac-rewrite");

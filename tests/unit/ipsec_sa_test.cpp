@@ -174,5 +174,34 @@ TEST(IpsecSa, PrintedFormShowsAFingerprintNeverTheKeys) {
     EXPECT_NE(key_fingerprint(*make_sa(other)), fp);
 }
 
+// Messages that say what is wrong (each once said something else).
+std::string error_of(const Result<std::vector<uint8_t>>& r) { return r ? "" : r.error().message; }
+std::string error_of(const Result<std::vector<SecurityAssociation>>& r) {
+    return r ? "" : r.error().message;
+}
+
+TEST(IpsecSaMessages, ANonHexDigitIsNamedWithItsPosition) {
+    EXPECT_EQ(error_of(parse_hex_bytes("000102030405060708090a0b0c0d0eXf")),
+              "'X' at position 31 is not a hex digit");
+    EXPECT_EQ(error_of(parse_hex_bytes("0xabc")), "3 hex digits: an odd number (two per byte)");
+    EXPECT_EQ(error_of(parse_hex_bytes("0x")), "no hex digits");
+}
+
+TEST(IpsecSaMessages, AJsonObjectWhereAnArrayIsExpectedSaysSo) {
+    EXPECT_EQ(error_of(parse_sa_text(R"({"spi": 256})", "sas.json")),
+              R"(sas.json: a JSON object where an array of SA objects is expected ([{"spi": ...}, ...]))");
+}
+
+TEST(IpsecSaMessages, BadJsonHasLineAndColumn) {
+    const std::string msg = error_of(parse_sa_text("[{\"spi\": 256,\n \"dst\": }]", "sas.json"));
+    EXPECT_EQ(msg.rfind("sas.json:2:9: not valid JSON (syntax error", 0), 0u) << msg;
+}
+
+TEST(IpsecSaMessages, BinaryBytesAreNotEchoedRaw) {
+    const std::string msg = error_of(parse_sa_text("\x1b[31mred --spi 1\n", "sas.txt"));
+    EXPECT_EQ(msg, "sas.txt:1: '\\x1b[31mred' is not a --flag");
+    EXPECT_EQ(msg.find('\x1b'), std::string::npos);
+}
+
 }  // namespace
 }  // namespace xdpkit

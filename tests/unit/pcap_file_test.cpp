@@ -102,7 +102,7 @@ TEST(PcapFile, NotAPcapIsRefused) {
     std::ofstream(dir.file("notes.txt")) << "these are not the packets you are looking for\n";
     const std::string msg = error_reading(dir.file("notes.txt"));
     EXPECT_NE(msg.find(dir.file("notes.txt")), std::string::npos) << msg;
-    EXPECT_NE(msg.find("unknown file format"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("unknown file format (expected pcap or pcapng)"), std::string::npos) << msg;
 }
 
 TEST(PcapFile, CaptureCutInsideARecordNamesFileAndPacket) {
