@@ -8,6 +8,7 @@
 #include "cmd/command.h"
 #include "core/libbpf_log.h"
 #include "core/netns.h"
+#include "core/version.h"
 
 int main(int argc, char** argv) {
     using namespace xdpkit;
@@ -28,6 +29,9 @@ int main(int argc, char** argv) {
             "NAME"));
     app.add_flag("--json", g.json, "Machine-readable output (JSON) on stdout");
     app.add_flag("-v,--verbose", g.verbose, "Show libbpf and verifier messages on errors");
+    // Parsed before the subcommand is required, so it works alone; `xdpkit version` has --json.
+    app.set_version_flag("--version", [] { return version_text(build_version()); },
+                         "Print the version (as 'xdpkit version' does) and exit");
 
     CommandTable table;
     register_all_commands(table, app);
@@ -37,6 +41,8 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForHelp& e) {
         return app.exit(e);
     } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
         // CLI11 reports a mistyped command as a missing one; name what was typed instead, at

@@ -73,6 +73,7 @@ void register_afxdp(CommandTable&, CLI::App&);
 void register_accel(CommandTable&, CLI::App&);
 void register_ipsec(CommandTable&, CLI::App&);
 void register_hints(CommandTable&, CLI::App&);
+void register_version(CommandTable&, CLI::App&);
 
 // Every command, in the order `xdpkit --help` shows them.
 void register_all_commands(CommandTable&, CLI::App&);

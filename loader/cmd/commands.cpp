@@ -17,6 +17,7 @@ void register_all_commands(CommandTable& t, CLI::App& app) {
     register_run(t, app);
     register_bench(t, app);
     register_veth(t, app);
+    register_version(t, app);
 }
 
 }  // namespace xdpkit

@@ -5,9 +5,27 @@
 
 namespace xdpkit {
 
-std::string hint_for(Operation op, int err) {
-    if (err == EPERM || err == EACCES)
-        return "needs CAP_BPF and CAP_NET_ADMIN: run as root";
+namespace {
+
+std::string permission_hint(Operation op, const BpfPrivileges& have) {
+    if (!have.can_load_xdp())
+        return have.host_user_ns ? "needs CAP_BPF and CAP_NET_ADMIN: run as root"
+                                 : "needs CAP_BPF and CAP_NET_ADMIN: run as root (capabilities "
+                                   "inside a user namespace do not count)";
+    // Held. A map or pin that refuses root does so for its own state (a read-only map, a
+    // file's mode), which the caller's message names: nothing to add.
+    if (op == Operation::Load)
+        return "this process has CAP_BPF and CAP_NET_ADMIN, so the verifier or a security "
+               "module (lockdown, SELinux) refused it: rerun with -v for the log";
+    return {};
+}
+
+}  // namespace
+
+std::string hint_for(Operation op, int err) { return hint_for(op, err, current_bpf_privileges()); }
+
+std::string hint_for(Operation op, int err, const BpfPrivileges& have) {
+    if (err == EPERM || err == EACCES) return permission_hint(op, have);
     switch (op) {
     case Operation::Load:
         if (err == EINVAL || err == E2BIG || err == EFAULT)

@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "bpf_privileges.h"
+
 namespace xdpkit {
 
 enum class Operation {
@@ -14,7 +16,11 @@ enum class Operation {
     MapUpdate,
 };
 
-// "; <what to do>" for errno after op, or empty when there is nothing specific to say.
+// "<what to do>" for errno after op, or empty when there is nothing specific to say. A
+// permission error asks for root only of a process that lacks the privileges: root is told
+// something it can act on instead.
+std::string hint_for(Operation op, int err, const BpfPrivileges& have);
+// The same for this process.
 std::string hint_for(Operation op, int err);
 
 // "<strerror>; <hint>" — the tail every kernel-caused error line ends with.

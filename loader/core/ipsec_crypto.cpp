@@ -9,8 +9,9 @@
 
 #include <xdpkit/ipsec.h>
 
-#include "hints.h"
 #include "ipsec_crypto.skel.h"
+#include "libbpf_log.h"
+#include "load_failure.h"
 #include "probe.h"
 #include "rodata.h"
 
@@ -56,10 +57,10 @@ Result<CryptoContexts> CryptoContexts::over(int sa_crypto_fd, uint32_t bench_slo
     skel->rodata->bench_offset = bench_offset;
     if (bpf_map__reuse_fd(skel->maps.sa_crypto, sa_crypto_fd) != 0)
         return make_error(errno, "cannot share the SA crypto map: {}", std::strerror(errno));
+    const size_t log_mark = libbpf_log_mark();
     if (ipsec_crypto_bpf::load(skel.get()) != 0) {
         const int e = errno;
-        return make_error(e, "cannot load the ipsec crypto program: {}",
-                          describe_errno(Operation::Load, e));
+        return Error{explain_load_failure("ipsec_crypto", e, log_mark), e};
     }
     return CryptoContexts(std::move(skel));
 }

@@ -17,6 +17,8 @@
 #include "hints.h"
 #include "ipsec.skel.h"
 #include "ipsec_crypto.h"
+#include "libbpf_log.h"
+#include "load_failure.h"
 #include "netns.h"
 #include "program.h"
 
@@ -68,12 +70,12 @@ Result<void> create_shared_maps() {
     if (!skel) return make_error(errno, "cannot open the ipsec program: {}", std::strerror(errno));
     auto shared = share_sa_database(skel->obj);
     int err = 0;
+    const size_t log_mark = libbpf_log_mark();
     if (shared && ipsec_bpf::load(skel) != 0) err = errno;
     ipsec_bpf::destroy(skel);
     if (!shared) return shared.error();
-    if (err)
-        return make_error(err, "cannot create the SA database: {}",
-                          describe_errno(Operation::Load, err));
+    // The database is the program's own maps: what stops them is what stops the program.
+    if (err) return Error{explain_load_failure("ipsec", err, log_mark), err};
     return {};
 }
 

@@ -23,7 +23,8 @@
 
 #include "bpffs.h"
 #include "fd.h"
-#include "hints.h"
+#include "libbpf_log.h"
+#include "load_failure.h"
 #include "probe.skel.h"
 #include "probe_freplace.skel.h"
 #include "qat.h"
@@ -72,11 +73,11 @@ Result<int> bring_lo_up() {
 using ProbeSkel = SkelPtr<probe_bpf>;
 
 Result<ProbeSkel> load_probe_program() {
+    const size_t log_mark = libbpf_log_mark();
     ProbeSkel skel(probe_bpf::open_and_load());
     if (!skel) {
         const int e = errno;
-        return make_error(e, "cannot load the probe program: {}",
-                          describe_errno(Operation::Load, e));
+        return Error{explain_load_failure("probe", e, log_mark), e};
     }
     return skel;
 }

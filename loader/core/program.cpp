@@ -5,7 +5,8 @@
 
 #include <xdpkit/chain.h>
 
-#include "hints.h"
+#include "libbpf_log.h"
+#include "load_failure.h"
 #include "rodata.h"
 
 namespace xdpkit {
@@ -46,10 +47,10 @@ Result<LoadedProgram> load_program(const Family& f, const LoadOptions& opts) {
     if (f.before_load) XDPKIT_TRY(f.before_load(skel->obj()));
     if (opts.share_maps && f.share_maps) XDPKIT_TRY(f.share_maps(skel->obj()));
 
+    const size_t log_mark = libbpf_log_mark();
     if (skel->load() != 0) {
         const int e = errno;
-        return make_error(e, "cannot load program '{}': {}", f.name,
-                          describe_errno(Operation::Load, e));
+        return Error{explain_load_failure(f.name, e, log_mark), e};
     }
     return LoadedProgram(f, std::move(skel), prog);
 }

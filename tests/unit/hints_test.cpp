@@ -12,9 +12,41 @@ bool says(Operation op, int err, const std::string& needle) {
     return hint_for(op, err).find(needle) != std::string::npos;
 }
 
-TEST(Hints, PermissionErrorsAskForRoot) {
+constexpr BpfPrivileges kUser{};
+constexpr BpfPrivileges kRoot{true, true, true, true};
+
+bool says(Operation op, int err, const BpfPrivileges& have, const std::string& needle) {
+    return hint_for(op, err, have).find(needle) != std::string::npos;
+}
+
+TEST(Hints, PermissionErrorsAskAProcessWithoutThePrivilegesForRoot) {
     for (Operation op : {Operation::Load, Operation::AttachNative, Operation::Pin})
-        for (int e : {EPERM, EACCES}) EXPECT_TRUE(says(op, e, "CAP_BPF and CAP_NET_ADMIN"));
+        for (int e : {EPERM, EACCES})
+            EXPECT_EQ(hint_for(op, e, kUser), "needs CAP_BPF and CAP_NET_ADMIN: run as root");
+}
+
+// Issue 25: the verifier's EACCES reached root as "run as root".
+TEST(Hints, RootIsNeverAskedToRunAsRoot) {
+    for (Operation op : {Operation::Load, Operation::AttachNative, Operation::Pin})
+        for (int e : {EPERM, EACCES}) EXPECT_FALSE(says(op, e, kRoot, "run as root"));
+    EXPECT_TRUE(says(Operation::Load, EACCES, kRoot, "the verifier or a security module"));
+    EXPECT_TRUE(says(Operation::Load, EPERM, kRoot, "-v"));
+}
+
+TEST(Hints, CapabilitiesInAUserNamespaceDoNotCount) {
+    BpfPrivileges userns = kRoot;
+    userns.host_user_ns = false;
+    EXPECT_EQ(hint_for(Operation::Load, EPERM, userns),
+              "needs CAP_BPF and CAP_NET_ADMIN: run as root (capabilities inside a user "
+              "namespace do not count)");
+}
+
+// What bpf_capable() and bpf_net_capable() accept for an XDP program.
+TEST(Hints, SysAdminStandsInForEitherCapability) {
+    EXPECT_TRUE((BpfPrivileges{false, false, true, true}.can_load_xdp()));
+    EXPECT_TRUE((BpfPrivileges{true, true, false, true}.can_load_xdp()));
+    EXPECT_FALSE((BpfPrivileges{true, false, false, true}.can_load_xdp()));
+    EXPECT_FALSE((BpfPrivileges{false, true, false, true}.can_load_xdp()));
 }
 
 TEST(Hints, NativeWithoutDriverSupportSuggestsSkb) {

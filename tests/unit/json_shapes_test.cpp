@@ -3,6 +3,7 @@
 
 #include "core/counters.h"
 #include "core/status.h"
+#include "core/version.h"
 #include "support/packet.h"
 
 namespace xdpkit {
@@ -54,6 +55,13 @@ TEST(JsonShapes, ActionCountersAreNamedByVerdict) {
               R"({"aborted":{"packets":1,"bytes":2},"drop":{"packets":3,"bytes":4},)"
               R"("pass":{"packets":5,"bytes":6},"tx":{"packets":7,"bytes":8},)"
               R"("redirect":{"packets":9,"bytes":10}})");
+}
+
+TEST(JsonShapes, VersionNamesEveryPartAsAString) {
+    const BuildVersion v{"0.1.0", "e4776b8-dirty", "1.1", "1.3.1"};
+    EXPECT_EQ(to_json(v).dump(),
+              R"({"xdpkit":"0.1.0","git":"e4776b8-dirty","libbpf":"1.1","libxdp":"1.3.1"})");
+    EXPECT_EQ(version_text(v), "xdpkit 0.1.0 (git e4776b8-dirty)\nlibbpf 1.1\nlibxdp 1.3.1");
 }
 
 // The fixtures' packet builder: lengths and the IPv4 checksum it fills in.
