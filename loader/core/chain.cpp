@@ -15,6 +15,7 @@
 #include "hints.h"
 #include "interface.h"
 #include "netns.h"
+#include "pin_folder.h"
 #include "probe.h"
 #include "program.h"
 
@@ -321,7 +322,12 @@ Result<LoadedProgram> load_chain_root() { return load_program(root_family(), {})
 
 Result<std::optional<ChainState>> read_chain(const std::string& ifname, int ifindex) {
     ChainState c;
-    c.dir = interface_pin_dir(current_netns_name(), ifname);
+    // The one way to this namespace's pins: a folder of another namespace (stale) is never
+    // read here; status lists it on its own (pin_folder.h).
+    auto folder = namespace_folder(FolderUse::Read);
+    if (!folder) return folder.error();
+    if (!folder->ours) return std::optional<ChainState>{};
+    c.dir = folder->pin_path(ifname);
     if (!path_exists(c.dir + "/link")) {
         if (path_exists(c.dir)) c.problems.push_back("pins without a link in " + c.dir);
         if (c.problems.empty()) return std::optional<ChainState>{};
@@ -414,7 +420,10 @@ Result<AttachResult> attach_program(const AttachRequest& req) {
             XDPKIT_TRY(remove_tree((*chain)->dir));
             notes.push_back("removed stale pins in " + (*chain)->dir);
         }
-        const std::string dir = interface_pin_dir(current_netns_name(), iface->name);
+        auto folder = namespace_folder(FolderUse::Create);
+        if (!folder) return folder.error();
+        notes.insert(notes.end(), folder->notes.begin(), folder->notes.end());
+        const std::string dir = folder->pin_path(iface->name);
         auto r = bound ? attach_direct_new(req, *iface, dir) : attach_new(req, *iface, dir);
         if (r) r->notes.insert(r->notes.begin(), notes.begin(), notes.end());
         return r;
@@ -504,10 +513,9 @@ Result<DetachResult> detach_program(const DetachRequest& req) {
             return make_error(errno, "{}: cannot detach the chain root: {}", iface->name,
                               std::strerror(errno));
         XDPKIT_TRY(remove_tree(c.dir));
-        // The per-namespace directory goes too once its last interface is gone.
-        const std::string ns_dir = c.dir.substr(0, c.dir.rfind('/'));
-        if (list_dir(ns_dir).empty()) (void)remove_tree(ns_dir);
         r.chain_removed = true;
+        // The namespace's folder goes too once nothing but its identity is left in it.
+        XDPKIT_TRY(remove_namespace_folder_if_empty());
     }
     return r;
 }

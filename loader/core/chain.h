@@ -1,6 +1,7 @@
 // Attaching, replacing, chaining and detaching xdpkit programs on one interface.
 //
-// What is pinned, under /sys/fs/bpf/xdpkit/<netns>/<ifname>/:
+// What is pinned, under /sys/fs/bpf/xdpkit/<netns>/<ifname>/ (the namespace's folder,
+// pin_folder.h):
 //   link        the bpf_link attaching the chain root (keeps it attached after we exit)
 //   root        the root program
 //   chain       the prog array of stages (its pin keeps the stages in it: a prog array is

@@ -107,4 +107,31 @@ Json to_json(const InterfaceStatus& s) {
     return j;
 }
 
+namespace {
+
+std::string holdings_text(const std::vector<std::string>& holds) {
+    if (holds.empty()) return "nothing but its identity";
+    std::string s;
+    for (const auto& h : holds) s += (s.empty() ? "" : ", ") + h;
+    return s;
+}
+
+}  // namespace
+
+Json to_json(const StaleFolder& f) {
+    return {{"stale_pins",
+             {{"pin_dir", f.dir},
+              {"netns", f.netns},
+              {"reason", f.reason},
+              {"identity", f.identity.empty() ? Json(nullptr) : Json(f.identity)},
+              {"holds", f.holds},
+              {"hint", "run 'xdpkit prune' to remove them"}}}};
+}
+
+std::string stale_line(const StaleFolder& f) {
+    return fmt::format("{}: {}; holds {}, which no namespace uses; run 'xdpkit prune' to "
+                       "remove it",
+                       f.dir, f.reason, holdings_text(f.holds));
+}
+
 }  // namespace xdpkit
