@@ -56,8 +56,10 @@ Result<InterfaceStatus> interface_status(const Interface& iface, const FamilyLoo
     s.problems = c.problems;
     s.xdpkit = chain_is_attached(c, iface.ifindex, s.prog_id);
     if (!s.xdpkit) {
-        s.problems.push_back("pins in " + c.dir + " are stale: the chain is not attached; "
-                             "'xdpkit detach " + iface.name + " --all' removes them");
+        // An interrupted detach has said so already, naming the command that finishes it.
+        if (!c.detaching)
+            s.problems.push_back("pins in " + c.dir + " are stale: the chain is not attached; "
+                                 "'xdpkit detach " + iface.name + " --all' removes them");
         return s;
     }
     s.mechanism = c.direct ? "direct" : "tail-call chain";
