@@ -57,11 +57,12 @@ void print_text(const std::vector<PrunedFolder>& folders, bool dry_run) {
 
 void register_prune(CommandTable& t, CLI::App& app) {
     auto dry_run = std::make_shared<bool>(false);
+    auto names = std::make_shared<std::vector<std::string>>();
     CLI::App* cmd = t.add(
         app, "prune",
         "Remove the pins of namespaces that are gone or were made again (programs, maps, SA keys)",
-        [dry_run](const GlobalOptions& g) -> Result<void> {
-            auto pruned = prune_stale_folders(*dry_run);
+        [dry_run, names](const GlobalOptions& g) -> Result<void> {
+            auto pruned = prune_stale_folders(*dry_run, *names);
             if (!pruned) return pruned.error();
             if (g.json)
                 print_json(pruned_json(*pruned, *dry_run));
@@ -70,6 +71,8 @@ void register_prune(CommandTable& t, CLI::App& app) {
             return {};
         });
     cmd->add_flag("--dry-run", *dry_run, "Say what would be removed; change nothing");
+    cmd->add_option("netns", *names,
+                    "Only the stale folders filed under these namespace names (default: all)");
 }
 
 }  // namespace xdpkit

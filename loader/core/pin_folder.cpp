@@ -510,7 +510,8 @@ Result<std::vector<StaleFolder>> stale_folders() {
     return out;
 }
 
-Result<std::vector<PrunedFolder>> prune_stale_folders(bool dry_run) {
+Result<std::vector<PrunedFolder>> prune_stale_folders(bool dry_run,
+                                                      const std::vector<std::string>& only) {
     std::vector<PrunedFolder> out;
     if (!bpffs_mounted() || !path_exists(folders_root())) return out;
     auto lock = FolderLock::take();
@@ -518,6 +519,7 @@ Result<std::vector<PrunedFolder>> prune_stale_folders(bool dry_run) {
     auto stale = stale_folders();
     if (!stale) return stale.error();
     for (auto& s : *stale) {
+        if (!only.empty() && std::find(only.begin(), only.end(), s.netns) == only.end()) continue;
         PrunedFolder p;
         collect_pins(s.dir, "", p.pins);
         auto detached = remove_folder(s.dir, dry_run);

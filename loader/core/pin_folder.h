@@ -87,7 +87,9 @@ struct PrunedFolder {
 };
 
 // Detaches every link of every stale folder that still attaches an interface, then unpins
-// all of it. dry_run: finds and describes them, changes nothing.
-Result<std::vector<PrunedFolder>> prune_stale_folders(bool dry_run);
+// all of it. only: just the folders filed under these namespace names (empty: all). dry_run:
+// finds and describes them, changes nothing.
+Result<std::vector<PrunedFolder>> prune_stale_folders(bool dry_run,
+                                                      const std::vector<std::string>& only = {});
 
 }  // namespace xdpkit

@@ -211,17 +211,26 @@ TEST_F(StalePins, AttachInTheNamespaceMadeAgainStartsClean) {
     EXPECT_EQ(pins_holding(from_hex(kOldKey)), std::vector<std::string>{});
 }
 
+// Every prune here names the lab's namespaces: bpffs is shared with whatever else runs on the
+// host, and a test prunes only what it made.
 TEST_F(StalePins, PruneRemovesEverythingOfAGoneNamespaceAndDryRunNothing) {
     ASSERT_EQ(add_sa(kOldKey, kOldAuthKey).status, 0);
     attach_ok(lab, {"ipsec", "veth0"});
     const json before = lab.status();
     const auto root_id = before.at("prog_id").get<uint32_t>();
     const auto stage_id = before.at("chain").at(0).at("prog_id").get<uint32_t>();
+    // A second stale folder, of the peer namespace, which a prune naming only the DUT's leaves.
+    ASSERT_EQ(lab.peer_xdpkit({"ipsec", "sa", "add", "--spi", "0x4343", "--dst", Lab::kPeerIp4,
+                               "--action", "pass"})
+                  .status,
+              0);
+    const std::string peer_folder = std::string(kBpffsRoot) + "/xdpkit/" + lab.peer_ns();
     ip_or_throw({"netns", "del", lab.dut_ns()});
+    ip_or_throw({"netns", "del", lab.peer_ns()});
 
     const auto listed = tree(folder());
     ASSERT_FALSE(listed.empty());
-    auto r = lab.peer_xdpkit({"--json", "prune", "--dry-run"});
+    auto r = run_command({xdpkit_path(), "--json", "prune", "--dry-run", lab.dut_ns()});
     ASSERT_EQ(r.status, 0) << r.err;
     json out = json::parse(r.out);
     EXPECT_TRUE(out.at("dry_run").get<bool>());
@@ -236,10 +245,12 @@ TEST_F(StalePins, PruneRemovesEverythingOfAGoneNamespaceAndDryRunNothing) {
     EXPECT_EQ(tree(folder()), listed);  // --dry-run changed nothing
     EXPECT_FALSE(pins_holding(from_hex(kOldKey)).empty());
 
-    r = lab.peer_xdpkit({"prune"});
+    r = run_command({xdpkit_path(), "prune", lab.dut_ns()});
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_NE(r.out.find("removed " + folder() + ": no namespace is named"), std::string::npos)
         << r.out;
+    EXPECT_EQ(r.out.find(peer_folder), std::string::npos) << r.out;
+    EXPECT_TRUE(path_exists(peer_folder + "/ipsec:sad/sa_table"));  // not named: left
     EXPECT_NE(r.out.find("ipsec:sad: "), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("sa_keys"), std::string::npos) << r.out;
     // Nothing of that namespace is left under bpffs, and the kernel lets its programs go.
@@ -248,9 +259,11 @@ TEST_F(StalePins, PruneRemovesEverythingOfAGoneNamespaceAndDryRunNothing) {
     EXPECT_EQ(pins_holding(from_hex(kOldKey)), std::vector<std::string>{});
     EXPECT_TRUE(wait_until([&] { return !prog_loaded(root_id) && !prog_loaded(stage_id); }));
 
-    r = lab.peer_xdpkit({"prune"});
+    r = run_command({xdpkit_path(), "prune", lab.dut_ns(), lab.peer_ns()});
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(r.out.find(folder() + ":"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("removed " + peer_folder + ": "), std::string::npos) << r.out;
+    EXPECT_FALSE(path_exists(peer_folder));
 }
 
 // `ip netns del` takes the name; a process still in the namespace keeps it (and its veth, and
@@ -271,7 +284,7 @@ TEST_F(StalePins, PruneDetachesALinkStillAttachedInANamelessNamespace) {
     }));
     ip_or_throw({"netns", "del", lab.dut_ns()});
 
-    const auto r = lab.peer_xdpkit({"--json", "prune"});
+    const auto r = lab.peer_xdpkit({"--json", "prune", lab.dut_ns()});
     ::kill(holder, SIGKILL);
     ::waitpid(holder, nullptr, 0);
     ASSERT_EQ(r.status, 0) << r.err;
