@@ -61,9 +61,11 @@ Result<void> run_detach(const DetachArgs& a, const GlobalOptions& g) {
     if (g.json) {
         print_json({{"ifname", r->ifname},
                     {"detached", r->detached},
-                    {"chain_removed", r->chain_removed}});
+                    {"chain_removed", r->chain_removed},
+                    {"notes", r->notes}});
         return {};
     }
+    for (const auto& n : r->notes) fmt::print("note: {}\n", n);
     for (const auto& f : r->detached) fmt::print("{}: detached '{}'\n", r->ifname, f);
     if (r->chain_removed) fmt::print("{}: no xdpkit program left; chain root detached\n", r->ifname);
     return {};

@@ -63,6 +63,7 @@ void register_list(CommandTable&, CLI::App&);
 void register_probe(CommandTable&, CLI::App&);
 void register_attach(CommandTable&, CLI::App&);
 void register_status(CommandTable&, CLI::App&);
+void register_prune(CommandTable&, CLI::App&);
 void register_stats(CommandTable&, CLI::App&);
 void register_trafficgen(CommandTable&, CLI::App&);
 void register_run(CommandTable&, CLI::App&);

@@ -7,6 +7,7 @@ void register_all_commands(CommandTable& t, CLI::App& app) {
     register_probe(t, app);
     register_attach(t, app);
     register_status(t, app);
+    register_prune(t, app);
     register_stats(t, app);
     register_redirect(t, app);
     register_afxdp(t, app);

@@ -1,10 +1,13 @@
 // xdpkit ipsec sa add|del|list: the SA database the ipsec programs of a namespace steer by.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "command.h"
 #include "core/bpffs.h"
 #include "core/ipsec_report.h"
 #include "core/ipsec_sad.h"
+#include "core/pin_folder.h"
 
 namespace xdpkit {
 namespace {
@@ -48,6 +51,8 @@ Result<void> handle_add(const SaAddArgs& a, const GlobalOptions& g) {
     auto db = SaDatabase::open_pinned(/*create=*/true);
     if (!db) return db.error();
     XDPKIT_TRY(db->add(*sas));
+    if (!g.json)
+        for (const auto& n : db->notes()) fmt::print("note: {}\n", n);
     Json added = Json::array();
     for (const auto& sa : *sas) {
         added.push_back(to_json(sa));
@@ -58,7 +63,7 @@ Result<void> handle_add(const SaAddArgs& a, const GlobalOptions& g) {
                        key_fingerprint(sa),
                        sa.unverified ? "  UNVERIFIED (no integrity check)" : "");
     }
-    if (g.json) print_json({{"added", added}, {"sa_database", db->where()}});
+    if (g.json) print_json({{"added", added}, {"sa_database", db->where()}, {"notes", db->notes()}});
     return {};
 }
 
@@ -94,11 +99,25 @@ Result<void> handle_flush(const GlobalOptions& g) {
 }
 
 Result<void> handle_list(const GlobalOptions& g) {
-    if (!path_exists(sa_database_dir())) {  // like `ip xfrm state`: nothing to list
-        if (g.json)
-            print_json({{"sa_database", nullptr}, {"sas", Json::array()}});
-        else
+    auto folder = namespace_folder(FolderUse::Read);
+    if (!folder) return folder.error();
+    if (!folder->ours || !path_exists(folder->pin_path(kSaDatabasePin))) {
+        // Like `ip xfrm state`: nothing to list. An SA database of an earlier namespace that
+        // had this name is not this namespace's and is never shown: only pointed at.
+        const bool stale_sad = folder->stale &&
+                               std::find(folder->stale->holds.begin(), folder->stale->holds.end(),
+                                         kSaDatabasePin) != folder->stale->holds.end();
+        if (g.json) {
+            Json out{{"sa_database", nullptr}, {"sas", Json::array()}};
+            if (stale_sad) out["stale_sa_database"] = folder->stale->dir + "/" + kSaDatabasePin;
+            print_json(out);
+        } else {
             fmt::print("no SAs (no SA database in this namespace)\n");
+            if (stale_sad)
+                fmt::print("note: {}/{} is stale: {}; it is never used; 'xdpkit prune' "
+                           "removes it\n",
+                           folder->stale->dir, kSaDatabasePin, folder->stale->reason);
+        }
         return {};
     }
     auto db = SaDatabase::open_pinned(/*create=*/false);

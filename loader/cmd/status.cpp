@@ -63,6 +63,16 @@ void register_status(CommandTable& t, CLI::App& app) {
                                   else
                                       print_text(*s);
                               }
+                              // Folders of namespaces that are gone or re-created: not of
+                              // this namespace or any other, and nothing else shows them.
+                              auto stale = stale_folders();
+                              if (!stale) return stale.error();
+                              for (const auto& f : *stale) {
+                                  if (g.json)
+                                      all.push_back(to_json(f));
+                                  else
+                                      fmt::print("{:<16} {}\n", "stale pins", stale_line(f));
+                              }
                               if (g.json) print_json(all);
                               return {};
                           });

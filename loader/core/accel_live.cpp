@@ -1,7 +1,6 @@
 #include "accel_live.h"
 
 #include <bpf/bpf.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <cstring>
@@ -16,11 +15,6 @@ namespace {
 
 bool same_sa(const SecurityAssociation& a, const SecurityAssociation& b) {
     return a.spi == b.spi && a.dst.family == b.dst.family && a.dst.bytes == b.dst.bytes;
-}
-
-bool path_exists(const std::string& path) {
-    struct stat st{};
-    return ::stat(path.c_str(), &st) == 0;
 }
 
 }  // namespace
@@ -153,7 +147,9 @@ Result<std::unique_ptr<AccelSession>> AccelSession::start(const Family& ipsec, c
 }
 
 Result<void> AccelSession::set_up_sas() {
-    db_created_ = !path_exists(sa_database_dir());
+    auto existing = sa_database_dir();
+    if (!existing) return existing.error();
+    db_created_ = !existing->has_value();
     auto db = SaDatabase::open_pinned(true);
     if (!db) return db.error();
     db_ = std::move(*db);

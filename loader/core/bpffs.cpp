@@ -34,15 +34,20 @@ Result<void> ensure_bpffs() {
     return {};
 }
 
-std::string interface_pin_dir(const std::string& netns, const std::string& ifname) {
-    return std::string(kBpffsRoot) + "/xdpkit/" + netns + "/" + ifname;
-}
-
 Result<void> make_dirs(const std::string& path) {
+    const std::string folders = std::string(kBpffsRoot) + "/xdpkit/";
     std::string partial;
     for (size_t pos = 0; pos != std::string::npos;) {
         pos = path.find('/', pos + 1);
         partial = path.substr(0, pos);
+        const bool namespace_folder = partial.size() > folders.size() &&
+                                      partial.compare(0, folders.size(), folders) == 0 &&
+                                      partial.find('/', folders.size()) == std::string::npos;
+        if (namespace_folder && !path_exists(partial))
+            return make_error(ENOENT,
+                              "the pin folder {} went away while this command ran (another "
+                              "xdpkit command removed it); run the command again",
+                              partial);
         if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST)
             return make_error(errno, "cannot create {}: {}", partial, std::strerror(errno));
     }

@@ -16,9 +16,10 @@ constexpr const char* kBpffsRoot = "/sys/fs/bpf";
 Result<void> ensure_bpffs();
 bool bpffs_mounted();
 
-// /sys/fs/bpf/xdpkit/<netns>/<ifname>: everything xdpkit pins for one interface.
-std::string interface_pin_dir(const std::string& netns, const std::string& ifname);
-
+// Creates path and its missing parents — but never a namespace's pin folder
+// (/sys/fs/bpf/xdpkit/<netns>): only namespace_folder() makes one, with the namespace's identity
+// in it (pin_folder.h). When that folder has gone (pruned or tidied away by a concurrent
+// command), this fails and says to run the command again.
 Result<void> make_dirs(const std::string& path);
 // Removes a pin directory and everything in it; a missing path is not an error.
 Result<void> remove_tree(const std::string& path);

@@ -15,6 +15,7 @@
 #include "hints.h"
 #include "interface.h"
 #include "netns.h"
+#include "pin_folder.h"
 #include "probe.h"
 #include "program.h"
 
@@ -293,21 +294,96 @@ Result<void> require_kfuncs(const Family& f) {
                       f.name, names);
 }
 
-// An interface as attach and detach need it: what the kernel runs there, and our pins.
+// ---- detaching: every prefix of a detach is a state status names and the next command ends ----
+//
+// A detach first writes a marker, <iface>/detaching/, holding one empty directory per stage it
+// removes (made beside it and renamed into place, so it appears whole). Then, per stage: its
+// prog-array slot is cleared (it stops running) and its pins go. When no stage is left, the
+// link is detached, link/root/chain are unpinned, and the marker goes last of all. Killed
+// anywhere on the way, the marker is still there: status says a detach was interrupted (not
+// "stale pins"), and the next attach or detach on the interface finishes it first.
+constexpr const char* kDetachingMarker = "detaching";
+
+Result<void> mark_detaching(const ChainState& c, const std::vector<const StagePin*>& stages) {
+    const std::string marker = c.dir + "/" + kDetachingMarker;
+    const std::string staging = marker + "@new";
+    (void)remove_tree(staging);  // a detach killed while writing its marker
+    XDPKIT_TRY(make_dirs(staging));
+    for (const StagePin* st : stages) XDPKIT_TRY(make_dirs(staging + "/" + st->family));
+    if (std::rename(staging.c_str(), marker.c_str()) != 0)
+        return make_error(errno, "cannot mark {} as detaching: {}", c.dir, std::strerror(errno));
+    return {};
+}
+
+struct Finished {
+    std::vector<std::string> detached;
+    bool chain_removed = false;
+};
+
+// Carries out the detach the marker describes (all of it, from wherever it stopped).
+Result<Finished> finish_detach(const ChainState& c, const Interface& iface) {
+    const auto& listed = *c.detaching;
+    Finished done;
+    size_t left = 0;
+    for (const auto& st : c.stages) {
+        if (std::find(listed.begin(), listed.end(), st.family) == listed.end()) {
+            ++left;
+            continue;
+        }
+        // Out of the chain first: from then on no frame reaches it; then its pins.
+        if (st.in_chain && c.chain.valid()) {
+            const uint32_t slot = st.slot;
+            if (bpf_map_delete_elem(c.chain.get(), &slot) != 0 && errno != ENOENT)
+                return make_error(errno, "{}: cannot remove '{}' from the chain: {}", iface.name,
+                                  st.family, std::strerror(errno));
+        }
+        XDPKIT_TRY(remove_tree(st.dir));
+        done.detached.push_back(st.family);
+    }
+    const std::string marker = c.dir + "/" + kDetachingMarker;
+    if (left) {
+        XDPKIT_TRY(remove_tree(marker));
+        return done;
+    }
+    // Nothing of ours left: take the root off explicitly (a pinned link would keep it) rather
+    // than relying on the last reference going away.
+    if (c.link.valid() && c.link_info.ifindex == iface.ifindex &&
+        bpf_link_detach(c.link.get()) != 0)
+        return make_error(errno, "{}: cannot detach the chain root: {}", iface.name,
+                          std::strerror(errno));
+    for (const auto& name : list_dir(c.dir))
+        if (name != kDetachingMarker) XDPKIT_TRY(remove_tree(c.dir + "/" + name));
+    XDPKIT_TRY(remove_tree(marker));
+    XDPKIT_TRY(remove_tree(c.dir));
+    done.chain_removed = true;
+    return done;
+}
+
+// An interface as attach and detach need it: what the kernel runs there, and our pins. A
+// detach that was interrupted is finished first (finished says what it took).
 struct InterfaceView {
     Interface iface;
     XdpState state;
     std::optional<ChainState> chain;
+    Finished finished;
 };
 
 Result<InterfaceView> look_at(const std::string& ifname) {
     auto iface = find_interface(ifname);
     if (!iface) return iface.error();
-    auto state = query_xdp(iface->ifindex);
-    if (!state) return state.error();
     auto chain = read_chain(iface->name, iface->ifindex);
     if (!chain) return chain.error();
-    return InterfaceView{*iface, *state, std::move(*chain)};
+    Finished finished;
+    if (chain->has_value() && (*chain)->detaching) {
+        auto done = finish_detach(**chain, *iface);
+        if (!done) return done.error();
+        finished = std::move(*done);
+        chain = read_chain(iface->name, iface->ifindex);
+        if (!chain) return chain.error();
+    }
+    auto state = query_xdp(iface->ifindex);
+    if (!state) return state.error();
+    return InterfaceView{*iface, *state, std::move(*chain), std::move(finished)};
 }
 
 }  // namespace
@@ -319,12 +395,47 @@ bool chain_is_attached(const ChainState& c, int ifindex, uint32_t attached_prog_
 
 Result<LoadedProgram> load_chain_root() { return load_program(root_family(), {}); }
 
+namespace {
+
+// What status says about an interrupted detach, and the command that finishes it.
+std::string interrupted_detach(const ChainState& c, const std::string& ifname) {
+    const auto& listed = *c.detaching;
+    const bool whole = std::all_of(c.stages.begin(), c.stages.end(), [&](const StagePin& st) {
+        return std::find(listed.begin(), listed.end(), st.family) != listed.end();
+    });
+    // One stage of several (detach takes one program or all of them).
+    if (!whole && listed.size() == 1)
+        return fmt::format("a detach of '{}' was interrupted; run 'xdpkit detach {} {}' to "
+                           "finish it",
+                           listed.front(), ifname, listed.front());
+    const char* where = !c.link.valid()           ? "the link is already unpinned"
+                        : c.link_info.ifindex == 0 ? "the chain is already off the interface"
+                                                   : "the chain is still attached";
+    return fmt::format("a detach was interrupted ({}); run 'xdpkit detach {} --all' to finish "
+                       "it",
+                       where, ifname);
+}
+
+}  // namespace
+
 Result<std::optional<ChainState>> read_chain(const std::string& ifname, int ifindex) {
     ChainState c;
-    c.dir = interface_pin_dir(current_netns_name(), ifname);
+    // The one way to this namespace's pins: a folder of another namespace (stale) is never
+    // read here; status lists it on its own (pin_folder.h).
+    auto folder = namespace_folder(FolderUse::Read);
+    if (!folder) return folder.error();
+    if (!folder->ours) return std::optional<ChainState>{};
+    c.dir = folder->pin_path(ifname);
+    if (path_exists(c.dir + "/" + kDetachingMarker))
+        c.detaching = list_dir(c.dir + "/" + kDetachingMarker);
     if (!path_exists(c.dir + "/link")) {
-        if (path_exists(c.dir)) c.problems.push_back("pins without a link in " + c.dir);
-        if (c.problems.empty()) return std::optional<ChainState>{};
+        // An empty directory is what a detach killed just before its very last step leaves.
+        if (list_dir(c.dir).empty()) return std::optional<ChainState>{};
+        if (c.detaching) {
+            c.problems.push_back(interrupted_detach(c, ifname));
+        } else {
+            c.problems.push_back("pins without a link in " + c.dir);
+        }
         return std::optional<ChainState>{std::move(c)};
     }
     auto link = open_pin(c.dir + "/link");
@@ -333,9 +444,16 @@ Result<std::optional<ChainState>> read_chain(const std::string& ifname, int ifin
     auto li = link_info(c.link.get());
     if (!li) return li.error();
     c.link_info = *li;
-    if (c.link_info.ifindex != ifindex)
-        c.problems.push_back("the pinned link no longer attaches to " + ifname +
-                             " (interface recreated?)");
+    if (c.detaching) {
+        // Said once all is read (below): which stages are left decides the wording.
+    } else if (c.link_info.ifindex == 0) {
+        c.problems.push_back("the pinned link no longer attaches any interface (" + ifname +
+                             " was deleted, or the link was detached outside xdpkit)");
+    } else if (c.link_info.ifindex != ifindex) {
+        c.problems.push_back(fmt::format("the pinned link attaches ifindex {}, not {} (ifindex "
+                                         "{})",
+                                         c.link_info.ifindex, ifname, ifindex));
+    }
     if (auto root = open_pin(c.dir + "/root")) c.root = std::move(*root);
     // No chain pin is right for a device-bound program attached directly (chain.h).
     if (auto chain = open_pin(c.dir + "/chain")) c.chain = std::move(*chain);
@@ -363,10 +481,15 @@ Result<std::optional<ChainState>> read_chain(const std::string& ifname, int ifin
                 st.in_chain = true;
                 slot_ids[i] = 0;
             }
-        if (!st.in_chain) c.problems.push_back("stage '" + name + "' is pinned but not in the chain");
+        const bool going = c.detaching && std::find(c.detaching->begin(), c.detaching->end(),
+                                                    name) != c.detaching->end();
+        if (!st.in_chain && !going)
+            c.problems.push_back("stage '" + name + "' is pinned but not in the chain");
         c.stages.push_back(st);
     }
-    if (!c.chain.valid() && !c.direct)
+    if (c.detaching)
+        c.problems.push_back(interrupted_detach(c, ifname));
+    else if (!c.chain.valid() && !c.direct)
         c.problems.push_back("the chain map pin is missing: stages cannot run");
     for (uint32_t i = 0; i < XDPKIT_CHAIN_MAX_STAGES; ++i)
         if (slot_ids[i])
@@ -488,7 +611,10 @@ Result<AttachResult> attach_program(const AttachRequest& req) {
             XDPKIT_TRY(remove_tree(d.view.chain->dir));
             notes.push_back("removed stale pins in " + d.view.chain->dir);
         }
-        const std::string dir = interface_pin_dir(current_netns_name(), iface.name);
+        auto folder = namespace_folder(FolderUse::Create);
+        if (!folder) return folder.error();
+        notes.insert(notes.end(), folder->notes.begin(), folder->notes.end());
+        const std::string dir = folder->pin_path(iface.name);
         auto r = d.step == AttachStep::NewDirect ? attach_direct_new(req, iface, dir)
                                                  : attach_new(req, iface, dir);
         if (r) r->notes.insert(r->notes.begin(), notes.begin(), notes.end());
@@ -513,15 +639,21 @@ Result<DetachResult> detach_program(const DetachRequest& req) {
     const Interface* iface = &view->iface;
     const XdpState* state = &view->state;
     std::optional<ChainState>* chain = &view->chain;
+    DetachResult r{iface->name, view->finished.detached, view->finished.chain_removed, {}};
+    const bool finished = !r.detached.empty() || r.chain_removed;
+    if (finished) r.notes.push_back("finished a detach that was interrupted");
+    const auto took = [&](const std::string& family) {
+        return std::find(r.detached.begin(), r.detached.end(), family) != r.detached.end();
+    };
 
     if (!chain->has_value()) {
+        if (finished) return r;  // the interrupted detach took everything
         if (state->prog_id)
             return make_error(ENOENT, "{}: no xdpkit program attached ({}; left alone)",
                               iface->name, attached_by_other(*state));
         return make_error(ENOENT, "{}: no XDP program attached", iface->name);
     }
     ChainState& c = **chain;
-    DetachResult r{iface->name, {}, false, {}};
 
     std::vector<const StagePin*> remove;
     if (req.all) {
@@ -529,9 +661,11 @@ Result<DetachResult> detach_program(const DetachRequest& req) {
     } else if (!req.family.empty()) {
         const auto it = std::find_if(c.stages.begin(), c.stages.end(),
                                      [&](const StagePin& s) { return s.family == req.family; });
-        if (it == c.stages.end())
+        if (it == c.stages.end()) {
+            if (took(req.family)) return r;
             return make_error(ENOENT, "{}: '{}' is not attached (attached: {})", iface->name,
                               req.family, stage_list(c));
+        }
         remove.push_back(&*it);
     } else if (c.stages.size() > 1) {
         return make_error(EINVAL, "{}: {} programs are attached ({}); name one or use --all",
@@ -540,30 +674,16 @@ Result<DetachResult> detach_program(const DetachRequest& req) {
         for (const auto& st : c.stages) remove.push_back(&st);
     }
 
-    for (const StagePin* st : remove) {
-        if (st->in_chain && c.chain.valid()) {
-            const uint32_t slot = st->slot;
-            if (bpf_map_delete_elem(c.chain.get(), &slot) != 0 && errno != ENOENT)
-                return make_error(errno, "{}: cannot remove '{}' from the chain: {}", iface->name,
-                                  st->family, std::strerror(errno));
-        }
-        XDPKIT_TRY(remove_tree(st->dir));
-        r.detached.push_back(st->family);
-    }
-
-    if (remove.size() == c.stages.size()) {
-        // Nothing of ours left: take the root off explicitly (a pinned link would keep it)
-        // rather than relying on the last reference going away.
-        if (c.link.valid() && c.link_info.ifindex == iface->ifindex &&
-            bpf_link_detach(c.link.get()) != 0)
-            return make_error(errno, "{}: cannot detach the chain root: {}", iface->name,
-                              std::strerror(errno));
-        XDPKIT_TRY(remove_tree(c.dir));
-        // The per-namespace directory goes too once its last interface is gone.
-        const std::string ns_dir = c.dir.substr(0, c.dir.rfind('/'));
-        if (list_dir(ns_dir).empty()) (void)remove_tree(ns_dir);
-        r.chain_removed = true;
-    }
+    XDPKIT_TRY(mark_detaching(c, remove));
+    std::vector<std::string> families;
+    for (const StagePin* st : remove) families.push_back(st->family);
+    c.detaching = families;
+    auto done = finish_detach(c, *iface);
+    if (!done) return done.error();
+    r.detached.insert(r.detached.end(), done->detached.begin(), done->detached.end());
+    r.chain_removed = r.chain_removed || done->chain_removed;
+    // The namespace's folder goes too once nothing but its identity is left in it.
+    if (r.chain_removed) XDPKIT_TRY(remove_namespace_folder_if_empty());
     return r;
 }
 

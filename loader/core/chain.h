@@ -1,12 +1,14 @@
 // Attaching, replacing, chaining and detaching xdpkit programs on one interface.
 //
-// What is pinned, under /sys/fs/bpf/xdpkit/<netns>/<ifname>/:
+// What is pinned, under /sys/fs/bpf/xdpkit/<netns>/<ifname>/ (the namespace's folder,
+// pin_folder.h):
 //   link        the bpf_link attaching the chain root (keeps it attached after we exit)
 //   root        the root program
 //   chain       the prog array of stages (its pin keeps the stages in it: a prog array is
 //               emptied when its last user reference goes)
 //   <family>/   one directory per stage: prog, and each of its maps (rodata included, so
 //               status can show the parameters it was loaded with)
+//   detaching/  only while a detach runs, or after one was interrupted (chain.cpp)
 //
 // A device-bound family (Family::device_bound: hints) cannot be a stage: the kernel keeps
 // device-bound programs out of prog arrays (EINVAL: a tail call could run them on another
@@ -97,6 +99,9 @@ struct ChainState {
     std::vector<StagePin> stages;  // in slot order; pinned stages not in the array last
     std::vector<std::string> problems;
     bool direct = false;  // a device-bound program attached by the link itself, no chain
+    // A detach was interrupted (its <iface>/detaching marker is there): the stages it was
+    // removing. The next attach or detach on the interface finishes it (chain.cpp).
+    std::optional<std::vector<std::string>> detaching;
 };
 
 // Reads the pins for ifname in the current namespace. nullopt: nothing pinned.

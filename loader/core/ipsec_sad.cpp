@@ -20,6 +20,7 @@
 #include "libbpf_log.h"
 #include "load_failure.h"
 #include "netns.h"
+#include "pin_folder.h"
 #include "program.h"
 
 namespace xdpkit {
@@ -126,11 +127,20 @@ Result<std::vector<std::pair<ipsec_sa_key, ipsec_sa>>> table_entries(int fd) {
 
 }  // namespace
 
-std::string sa_database_dir() { return interface_pin_dir(current_netns_name(), "ipsec:sad"); }
+Result<std::optional<std::string>> sa_database_dir() {
+    auto folder = namespace_folder(FolderUse::Read);
+    if (!folder) return folder.error();
+    const std::string dir = folder->pin_path(kSaDatabasePin);
+    if (!folder->ours || !path_exists(dir)) return std::optional<std::string>{};
+    return std::optional<std::string>(dir);
+}
 
 Result<void> share_sa_database(bpf_object* obj) {
-    const std::string dir = sa_database_dir();
-    XDPKIT_TRY(ensure_bpffs());
+    // Create: the namespace's own folder, made (a stale one of its name pruned) when missing;
+    // libbpf then reuses the maps pinned there or pins new ones.
+    auto folder = namespace_folder(FolderUse::Create);
+    if (!folder) return folder.error();
+    const std::string dir = folder->pin_path(kSaDatabasePin);
     XDPKIT_TRY(make_dirs(dir));
     for (const char* name : kSharedMaps) {
         bpf_map* map = bpf_object__find_map_by_name(obj, name);
@@ -142,8 +152,10 @@ Result<void> share_sa_database(bpf_object* obj) {
 }
 
 Result<SaDatabase> SaDatabase::open_pinned(bool create) {
-    const std::string dir = sa_database_dir();
-    if (!path_exists(dir + "/" + IPSEC_SA_TABLE_MAP)) {
+    auto folder = namespace_folder(create ? FolderUse::Create : FolderUse::Read);
+    if (!folder) return folder.error();
+    const std::string dir = folder->pin_path(kSaDatabasePin);
+    if (!folder->ours || !path_exists(dir + "/" + IPSEC_SA_TABLE_MAP)) {
         if (!create)
             return make_error(ENOENT,
                               "no SA database in this namespace ({}): add one with 'xdpkit "
@@ -153,6 +165,7 @@ Result<SaDatabase> SaDatabase::open_pinned(bool create) {
     }
     SaDatabase db;
     db.where_ = dir;
+    db.notes_ = folder->notes;
     Fd* fds[] = {&db.table_, &db.replay_, &db.stats_, &db.cpus_, &db.xsks_, &db.crypto_};
     for (size_t i = 0; i < std::size(kSharedMaps); ++i) {
         const std::string path = dir + "/" + kSharedMaps[i];
@@ -376,6 +389,7 @@ Result<bool> SaDatabase::flush() {
     for (const auto& name : list_dir(ns_dir))
         if (path_exists(ns_dir + "/" + name + "/ipsec/prog")) return false;
     XDPKIT_TRY(remove_tree(where_));
+    XDPKIT_TRY(remove_namespace_folder_if_empty());
     return true;
 }
 

@@ -2,7 +2,9 @@
 // per-SA counters, the cpumap and XSKMAP of the SA targets) and a key map only user space
 // reads. One per network namespace, pinned in /sys/fs/bpf/xdpkit/<netns>/ipsec:sad (':'
 // cannot be in an interface name, so it never clashes with an interface's directory), and
-// every ipsec program there uses it, as xdp-filter shares its maps across interfaces.
+// every ipsec program there uses it, as xdp-filter shares its maps across interfaces. It is
+// found only through the namespace's folder (pin_folder.h), so a namespace never inherits
+// the SA database — keys included — of a dead one that had its name.
 // `xdpkit run` gets a private one over its own program instance.
 #pragma once
 
@@ -23,8 +25,12 @@ namespace xdpkit {
 
 class LoadedProgram;
 
-// /sys/fs/bpf/xdpkit/<current netns>/ipsec:sad
-std::string sa_database_dir();
+// The SA database's entry in a namespace's pin folder.
+constexpr const char* kSaDatabasePin = "ipsec:sad";
+
+// /sys/fs/bpf/xdpkit/<current netns>/ipsec:sad when this namespace has an SA database;
+// nullopt when it has none (its folder is missing, or stale: of another namespace).
+Result<std::optional<std::string>> sa_database_dir();
 
 // Family hook, before load: points the object's shared maps at the namespace's pins, so
 // libbpf reuses them when they exist and pins the new ones when they do not.
@@ -76,6 +82,8 @@ public:
     int xsks_fd() const { return xsks_.get(); }
     int crypto_fd() const { return crypto_.get(); }
     const std::string& where() const { return where_; }
+    // What opening it did to the namespace's folder (a stale one pruned, an old one adopted).
+    const std::vector<std::string>& notes() const { return notes_; }
 
 private:
     SaDatabase() = default;
@@ -86,6 +94,7 @@ private:
         const std::vector<SecurityAssociation>& sas) const;
 
     std::string where_;  // pin directory, or "program" for a private instance
+    std::vector<std::string> notes_;
     Fd table_, replay_, stats_, cpus_, xsks_, keys_;
     Fd crypto_;  // sa_crypto: the inline SAs' contexts (-1 in a database older than it)
 };

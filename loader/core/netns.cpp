@@ -3,10 +3,16 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
+
+// Linux 5.14 (asm-generic/socket.h); Debian bookworm's libc headers predate it.
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
 
 namespace xdpkit {
 namespace {
@@ -82,6 +88,54 @@ std::string current_netns_name() {
         if (::stat(path.c_str(), &st) == 0 && same_inode(self, st)) return name;
     }
     return "ns-" + std::to_string(self.st_ino);
+}
+
+bool enter_netns_fd_on_this_thread(int ns_fd) { return ::setns(ns_fd, CLONE_NEWNET) == 0; }
+
+bool same_netns(const NetnsIdentity& a, const NetnsIdentity& b) {
+    if (a.cookie && b.cookie) return a.cookie == b.cookie;
+    return a.dev == b.dev && a.ino == b.ino;
+}
+
+std::string describe(const NetnsIdentity& id) {
+    if (id.cookie) return fmt::format("cookie {}", id.cookie);
+    return fmt::format("nsfs inode {}:{}", id.dev, id.ino);
+}
+
+Result<NetnsIdentity> current_netns_identity() {
+    NetnsIdentity id;
+    struct stat st {};
+    if (::stat("/proc/thread-self/ns/net", &st) != 0)
+        return make_error(errno, "cannot read this thread's network namespace: {}",
+                          std::strerror(errno));
+    id.dev = st.st_dev;
+    id.ino = st.st_ino;
+    // Any socket carries its namespace's cookie; a unix datagram one needs nothing else.
+    Fd sock(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!sock.valid())
+        return make_error(errno, "cannot open a socket to read the namespace's cookie: {}",
+                          std::strerror(errno));
+    uint64_t cookie = 0;
+    socklen_t len = sizeof(cookie);
+    if (::getsockopt(sock.get(), SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) == 0)
+        id.cookie = cookie;
+    else if (errno != ENOPROTOOPT)  // ENOPROTOOPT: before 5.14, the nsfs inode is all there is
+        return make_error(errno, "cannot read the network namespace cookie: {}",
+                          std::strerror(errno));
+    return id;
+}
+
+Result<NetnsIdentity> netns_identity_of(int ns_fd) {
+    auto inside = in_netns_fd(ns_fd, current_netns_identity);
+    if (inside || inside.error().err != EPERM) return inside;
+    // Not allowed to enter: what fstat says is all we can know.
+    struct stat st {};
+    if (::fstat(ns_fd, &st) != 0)
+        return make_error(errno, "cannot stat a network namespace: {}", std::strerror(errno));
+    NetnsIdentity id;
+    id.dev = st.st_dev;
+    id.ino = st.st_ino;
+    return id;
 }
 
 }  // namespace xdpkit

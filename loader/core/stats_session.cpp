@@ -9,7 +9,7 @@
 #include "bpffs.h"
 #include "chain.h"
 #include "counters.h"
-#include "netns.h"
+#include "pin_folder.h"
 #include "xdp.h"
 
 namespace xdpkit {
@@ -40,7 +40,7 @@ Result<void> check_pins_readable(const std::string& dir) {
 
 // The xdpkit chain attached to iface, or an error with errno ENOENT saying why there is none.
 Result<ChainState> attached_chain(const Interface& iface) {
-    XDPKIT_TRY(check_pins_readable(interface_pin_dir(current_netns_name(), iface.name)));
+    XDPKIT_TRY(check_pins_readable(namespace_folder_path() + "/" + iface.name));
     auto state = query_xdp(iface.ifindex);
     if (!state) return state.error();
     auto chain = read_chain(iface.name, iface.ifindex);

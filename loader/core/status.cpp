@@ -56,8 +56,10 @@ Result<InterfaceStatus> interface_status(const Interface& iface, const FamilyLoo
     s.problems = c.problems;
     s.xdpkit = chain_is_attached(c, iface.ifindex, s.prog_id);
     if (!s.xdpkit) {
-        s.problems.push_back("pins in " + c.dir + " are stale: the chain is not attached; "
-                             "'xdpkit detach " + iface.name + " --all' removes them");
+        // An interrupted detach has said so already, naming the command that finishes it.
+        if (!c.detaching)
+            s.problems.push_back("pins in " + c.dir + " are stale: the chain is not attached; "
+                                 "'xdpkit detach " + iface.name + " --all' removes them");
         return s;
     }
     s.mechanism = c.direct ? "direct" : "tail-call chain";
@@ -105,6 +107,33 @@ Json to_json(const InterfaceStatus& s) {
     }
     j["problems"] = s.problems;
     return j;
+}
+
+namespace {
+
+std::string holdings_text(const std::vector<std::string>& holds) {
+    if (holds.empty()) return "nothing but its identity";
+    std::string s;
+    for (const auto& h : holds) s += (s.empty() ? "" : ", ") + h;
+    return s;
+}
+
+}  // namespace
+
+Json to_json(const StaleFolder& f) {
+    return {{"stale_pins",
+             {{"pin_dir", f.dir},
+              {"netns", f.netns},
+              {"reason", f.reason},
+              {"identity", f.identity.empty() ? Json(nullptr) : Json(f.identity)},
+              {"holds", f.holds},
+              {"hint", "run 'xdpkit prune' to remove them"}}}};
+}
+
+std::string stale_line(const StaleFolder& f) {
+    return fmt::format("{}: {}; holds {}, which no namespace uses; run 'xdpkit prune' to "
+                       "remove it",
+                       f.dir, f.reason, holdings_text(f.holds));
 }
 
 }  // namespace xdpkit

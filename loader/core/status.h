@@ -11,6 +11,7 @@
 #include "family.h"
 #include "interface.h"
 #include "output.h"
+#include "pin_folder.h"
 #include "result.h"
 
 namespace xdpkit {
@@ -45,5 +46,11 @@ using FamilyLookup = std::function<const Family*(const std::string&)>;
 Result<InterfaceStatus> interface_status(const Interface& iface, const FamilyLookup& lookup);
 
 Json to_json(const InterfaceStatus& s);
+
+// A stale pin folder as status lists it: an element {"stale_pins": {...}} after the
+// interfaces, so the interfaces' objects keep their shape.
+Json to_json(const StaleFolder& f);
+// The line status prints for it, ending in the hint to prune.
+std::string stale_line(const StaleFolder& f);
 
 }  // namespace xdpkit

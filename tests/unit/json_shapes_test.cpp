@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "core/counters.h"
+#include "core/netns.h"
 #include "core/status.h"
 #include "core/version.h"
 #include "support/packet.h"
@@ -47,6 +48,33 @@ TEST(JsonShapes, StatusOfAChainListsStagesInOrderWithParamsAndVerdicts) {
     EXPECT_TRUE(j["chain"][0]["state"].empty());
     EXPECT_EQ(j["chain"][1]["program"], "redirect");
     EXPECT_EQ(j["chain"][1]["state"]["to"], "veth2");
+}
+
+// status lists a stale pin folder as its own element after the interfaces, whose objects keep
+// their shape.
+TEST(JsonShapes, StatusOfAStalePinFolder) {
+    StaleFolder f{"/sys/fs/bpf/xdpkit/lab", "lab", "no namespace is named 'lab' any more",
+                  "cookie 8190", {"ipsec:sad", "veth0"}};
+    EXPECT_EQ(to_json(f).dump(),
+              R"({"stale_pins":{"pin_dir":"/sys/fs/bpf/xdpkit/lab","netns":"lab",)"
+              R"("reason":"no namespace is named 'lab' any more","identity":"cookie 8190",)"
+              R"("holds":["ipsec:sad","veth0"],"hint":"run 'xdpkit prune' to remove them"}})");
+    f.identity.clear();  // made by an older xdpkit
+    EXPECT_TRUE(to_json(f)["stale_pins"]["identity"].is_null());
+    EXPECT_EQ(stale_line(f),
+              "/sys/fs/bpf/xdpkit/lab: no namespace is named 'lab' any more; holds ipsec:sad, "
+              "veth0, which no namespace uses; run 'xdpkit prune' to remove it");
+}
+
+TEST(NetnsIdentity, TheCookieDecidesWhenBothHaveOneElseTheNsfsInode) {
+    const NetnsIdentity a{8190, 4, 4026532174}, reused_inode{8213, 4, 4026532174};
+    EXPECT_TRUE(same_netns(a, a));
+    EXPECT_FALSE(same_netns(a, reused_inode));  // a new namespace that got the dead one's inode
+    const NetnsIdentity no_cookie{0, 4, 4026532174};
+    EXPECT_TRUE(same_netns(a, no_cookie));      // all a kernel before 5.14 can tell
+    EXPECT_FALSE(same_netns(NetnsIdentity{}, no_cookie));
+    EXPECT_EQ(describe(a), "cookie 8190");
+    EXPECT_EQ(describe(no_cookie), "nsfs inode 4:4026532174");
 }
 
 TEST(JsonShapes, ActionCountersAreNamedByVerdict) {
