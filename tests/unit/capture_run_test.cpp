@@ -57,7 +57,7 @@ TEST(JsonShapes, RunReport) {
               R"("repeat":10,"packets":[)"
               R"({"index":1,"len_in":60,"wire_len":60,"len_out":60,"verdict":"drop","duration_ns":7},)"
               R"({"index":2,"len_in":64,"wire_len":1442,"len_out":64,"verdict":"drop","duration_ns":9}],)"
-              R"("mean_ns":8.0,"counters":{)"
+              R"("not_run":0,"mean_ns":8.0,"counters":{)"
               R"("action_counters":[{"index":1,"verdict":"drop","packets":20,"bytes":1240}],)"
               R"("proto_counters":[{"index":17,"protocol":"udp","packets":20,"bytes":1240}]}})");
 }
