@@ -209,27 +209,31 @@ long settled_refcnt() {
 TEST(IpsecInline, AddDeleteAddHoldsOneContextAndDeleteReleasesIt) {
     LoadedProgram prog = load_alone(ipsec_family(), {});
     auto db = test::must_db(SaDatabase::of_program(prog));
-    // The context holds the transform: the add takes exactly one reference. /proc/crypto's
-    // count is global, and a release that an earlier test's freed maps deferred past the
-    // settling (RCU, a workqueue: seen in CI under load) can land during the add and hide it.
-    // Nothing moves the count up but us, so the condition waited for (deadline 20 s) is an
-    // add seen to raise a settled count by exactly one; an attempt whose baseline moved is
-    // undone and made again.
-    long before = 0, with_one = 0;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (std::chrono::steady_clock::now() < deadline) {
-        before = settled_refcnt();
-        ASSERT_TRUE(db.add({inline_sa("198.18.0.2")}));
-        with_one = cbc_aes_refcnt();
-        if (with_one == before + 1) break;
-        ASSERT_TRUE(db.remove(kSpi, *parse_ip("198.18.0.2")));
-        ASSERT_TRUE(refcnt_falls_to(with_one - 1));  // ours is gone before the next attempt
-    }
-    ASSERT_EQ(with_one, before + 1);
+    // The context holds the transform: an add takes exactly one reference. /proc/crypto's
+    // count is global, and a release that an earlier test's freed maps deferred (RCU, a
+    // workqueue: seen in CI under load) can land during an add and hide it, or after it and
+    // lower the count below what we hold. Nothing moves the count up but us, so the
+    // condition waited for (deadline 20 s) is an add seen to raise a settled count by exactly
+    // one; an attempt whose baseline moved is undone and made again. Never a bare comparison
+    // of the global count with a value read earlier.
+    const auto add_takes_one = [&](long& with_one) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (std::chrono::steady_clock::now() < deadline) {
+            const long before = settled_refcnt();
+            if (!db.add({inline_sa("198.18.0.2")})) return false;
+            with_one = cbc_aes_refcnt();
+            if (with_one == before + 1) return true;
+            if (!db.remove(kSpi, *parse_ip("198.18.0.2"))) return false;
+            if (!refcnt_falls_to(with_one - 1)) return false;  // ours is gone before a retry
+        }
+        return false;
+    };
+    long with_one = 0;
+    ASSERT_TRUE(add_takes_one(with_one));
     ASSERT_TRUE(db.remove(kSpi, *parse_ip("198.18.0.2")));
     EXPECT_TRUE(refcnt_falls_to(with_one - 1)) << cbc_aes_refcnt();
-    ASSERT_TRUE(db.add({inline_sa("198.18.0.2")}));
-    EXPECT_TRUE(refcnt_settles_at(with_one));
+    // Added again: again exactly one reference — the deleted context was not kept.
+    ASSERT_TRUE(add_takes_one(with_one));
     // The context is the new one, and it works.
     const auto in = inner_udp4();
     const auto f = esp_frame(in, {.seq = 1});
