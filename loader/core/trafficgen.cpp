@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "dispatcher_hold.h"
 #include "hints.h"
 #include "netdev_features.h"
 #include "skel_ptr.h"
@@ -187,6 +188,9 @@ Result<TrafficgenProgress> run_trafficgen(const TrafficgenJob& job, double inter
     auto skel = load_trafficgen_program(job);
     if (!skel) return skel.error();
     const int prog_fd = bpf_program__fd((*skel)->progs.xdpkit_trafficgen);
+    // Held for the whole run, so no call waits for the dispatcher's re-point (dispatcher_hold.h).
+    // Without it the generator still runs, slower where grace periods are slow.
+    auto hold = DispatcherHold::take(prog_fd);
 
     const auto start = Clock::now();
     const auto deadline = job.duration > 0
