@@ -191,7 +191,9 @@ void register_trafficgen(CommandTable& t, CLI::App& app) {
     cmd->add_option("--count", a->count, "Frames to send in all (default: no limit)");
     cmd->add_option("--duration", a->duration, "Seconds to send for (default: no limit)")
         ->check(CLI::NonNegativeNumber);
-    cmd->add_option("--rate", a->rate, "Frames per second, best effort (default: as fast as it goes)");
+    cmd->add_option("--rate", a->rate,
+                    "Frames per second over all threads, at least one per thread (default: as "
+                    "fast as it goes)");
     cmd->add_option("--threads", a->threads, "Sending threads, one per CPU")
         ->default_str("1")
         ->check(CLI::Range(1u, 256u));
@@ -201,6 +203,14 @@ void register_trafficgen(CommandTable& t, CLI::App& app) {
     cmd->add_option("--interval", a->interval, "Seconds between rate lines")
         ->default_str("1")
         ->check(CLI::PositiveNumber);
+    // A usage error (exit 2): each thread paces its share of the rate, and a share of 0 would
+    // not be paced at all.
+    cmd->parse_complete_callback([a] {
+        if (a->rate && a->rate < a->threads)
+            throw CLI::ValidationError(
+                "--rate", fmt::format("{} with --threads {}: every thread needs at least 1 "
+                                      "frame/s; lower --threads", a->rate, a->threads));
+    });
 }
 
 }  // namespace xdpkit

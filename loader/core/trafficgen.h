@@ -31,7 +31,7 @@ struct TrafficgenJob {
     uint32_t flows = 1, base_port = 1024;
     uint64_t count = 0;     // frames to send in all; 0: no limit
     double duration = 0;    // seconds; 0: no limit
-    uint64_t rate = 0;      // frames/s over all threads, best effort; 0: as fast as it goes
+    uint64_t rate = 0;      // frames/s over all threads (at least 1 each); 0: as fast as it goes
     unsigned threads = 1;   // one per CPU, pinned
     uint32_t batch = 64;    // frames per kernel batch (the kernel's limit: 256)
 };
