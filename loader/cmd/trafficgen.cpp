@@ -135,13 +135,17 @@ Result<void> run(const TrafficgenArgs& a, const GlobalOptions& g) {
     auto done = run_trafficgen(*job, a.interval, std::ref(reporter), g_stop);
     if (!done) return done.error();
     const double pps = done->elapsed > 0 ? double(done->sent) / done->elapsed : 0;
+    // A paced run waits on purpose: only a run at full speed can be slowed by its host.
+    const auto note = a.rate ? std::nullopt : slow_host_note(done->time);
     if (g.json)
         print_json({{"interface", a.ifname}, {"total", true}, {"elapsed", done->elapsed},
                     {"sent", done->sent}, {"pps", pps},
-                    {"bps", pps * frame_bytes * 8}});
+                    {"bps", pps * frame_bytes * 8}, {"sender_time", to_json(done->time)},
+                    {"note", note ? Json(*note) : Json(nullptr)}});
     else
         fmt::print("{}: sent {} frames of {} bytes in {:.3f} s ({})\n", a.ifname, done->sent,
                    frame_bytes, done->elapsed, format_pps(pps));
+    if (note && !g.json) fmt::print("note: {}\n", *note);
     return {};
 }
 

@@ -125,6 +125,8 @@ public:
         CPU_SET(cpu_, &set);
         sched_setaffinity(0, sizeof(set), &set);  // best effort: CPU hotplug may refuse
 
+        const auto sched_before = read_sched_stat();
+        const auto first = Clock::now();
         CallPlanner plan(quota_, rate_, job_.duration);
         size_t next = 0;  // next capture frame
         // A capture goes out a frame per call, in order (a frame set is sent like a template:
@@ -150,9 +152,19 @@ public:
             if (replay) next = (next + 1) % job_.frames.size();
             plan.sent(n, loop, took);
             sent_.fetch_add(n, std::memory_order_relaxed);
+            time_.calls++;
+            time_.frames += n;
+            time_.in_calls += took;
+            time_.frame_loop += loop;
         }
+        time_.threads_seconds = seconds(Clock::now() - first);
+        const auto sched_after = read_sched_stat();
+        if (sched_before && sched_after)
+            time_.waited_for_cpu = sched_after->run_delay - sched_before->run_delay;
         return err;
     }
+
+    const SenderTime& time() const { return time_; }
 
 private:
     // While a paced thread waits for its next frames, it looks at stop this often.
@@ -183,6 +195,7 @@ private:
     int cpu_;
     const std::atomic<bool>& stop_;
     std::atomic<uint64_t>& sent_;
+    SenderTime time_;
 };
 
 // The CPUs this process may run on, in order: thread i goes to the i-th (wrapping).
@@ -207,7 +220,8 @@ Result<TrafficgenProgress> run_trafficgen(const TrafficgenJob& job, double inter
     if (!skel) return skel.error();
     const int prog_fd = bpf_program__fd((*skel)->progs.xdpkit_trafficgen);
     // Held for the whole run, so no call waits for the dispatcher's re-point (dispatcher_hold.h).
-    // Without it the generator still runs, slower where grace periods are slow.
+    // Without it the generator still runs, slower where grace periods are slow, and the
+    // report's note says so with the reason.
     auto hold = DispatcherHold::take(prog_fd);
 
     const auto start = Clock::now();
@@ -236,7 +250,7 @@ Result<TrafficgenProgress> run_trafficgen(const TrafficgenJob& job, double inter
     while (running.load() > 0) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
         if (report && interval > 0 && Clock::now() >= next_report) {
-            report({sent.load(), elapsed()});
+            report({sent.load(), elapsed(), {}});
             next_report += std::chrono::duration_cast<Clock::duration>(
                 std::chrono::duration<double>(interval));
         }
@@ -248,7 +262,11 @@ Result<TrafficgenProgress> run_trafficgen(const TrafficgenJob& job, double inter
                               e == EINVAL ? "the kernel refused the live-frame run (a kernel older "
                                             "than 5.18 has no live frames)"
                                           : std::strerror(e));
-    return TrafficgenProgress{sent.load(), elapsed()};
+    TrafficgenProgress done{sent.load(), elapsed(), {}};
+    for (const Sender& s : senders) done.time.add(s.time());
+    done.time.dispatcher_held = hold.ok();
+    if (!hold) done.time.hold_error = hold.error().message;
+    return done;
 }
 
 }  // namespace xdpkit

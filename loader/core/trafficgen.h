@@ -12,6 +12,7 @@
 #include <xdpkit/trafficgen.h>
 
 #include "result.h"
+#include "sender_time.h"
 #include "skel_ptr.h"
 
 struct trafficgen_bpf;  // trafficgen.skel.h
@@ -39,6 +40,7 @@ struct TrafficgenJob {
 struct TrafficgenProgress {
     uint64_t sent = 0;    // frames handed to the device so far
     double elapsed = 0;   // seconds since the first frame
+    SenderTime time;      // where the sending threads' time went: the final report only
 };
 
 using TrafficgenReport = std::function<void(const TrafficgenProgress&)>;

@@ -1,8 +1,9 @@
-// The generator's call sizing and pacing (call_planner.h), with simulated time: what a kernel
-// call would take is a parameter.
+// The generator's call sizing and pacing (call_planner.h) and its slow-host note
+// (sender_time.h), with simulated time: what a kernel call would take is a parameter.
 #include <gtest/gtest.h>
 
 #include "core/call_planner.h"
+#include "core/sender_time.h"
 
 namespace xdpkit {
 namespace {
@@ -99,6 +100,35 @@ TEST(CallPlanner, PacedFramesAreDueInTimeNotEarly) {
     CallPlanner slow(0, 10, 0);
     EXPECT_EQ(slow.next(0).frames, 1u);
     EXPECT_EQ(slow.next(0).at, 0);
+}
+
+TEST(SlowHostNote, NamesTheShareTheLoopRateAndWhereTheRestWent) {
+    SenderTime t;
+    t.calls = 100;
+    t.frames = 100 * 65536;
+    t.threads_seconds = 3.0;
+    t.in_calls = 2.95;
+    t.frame_loop = 0.45;  // 14.56 Mpps while it ran
+    t.waited_for_cpu = 0.05;
+    t.hold_error =
+        "cannot make a network namespace to hold the XDP dispatcher in: Operation not permitted";
+    const auto note = slow_host_note(t);
+    ASSERT_TRUE(note);
+    EXPECT_NE(note->find("frame loop ran 15% of the time"), std::string::npos) << *note;
+    EXPECT_NE(note->find("14.56 Mpps"), std::string::npos) << *note;
+    EXPECT_NE(note->find("per-call setup took 82% (24.5 ms a call; the kernel re-points"),
+              std::string::npos)
+        << *note;
+    EXPECT_NE(note->find("Operation not permitted"), std::string::npos) << *note;
+    EXPECT_EQ(note->find('\n'), std::string::npos);
+    // Held, and the loop had the time: nothing to say.
+    t.dispatcher_held = true;
+    t.frame_loop = 2.9;
+    EXPECT_FALSE(slow_host_note(t));
+    // Too short to judge.
+    t.frame_loop = 0.01;
+    t.threads_seconds = 0.1;
+    EXPECT_FALSE(slow_host_note(t));
 }
 
 }  // namespace
