@@ -25,7 +25,7 @@ struct TrafficgenJob {
     // One template (UDP/ESP, rewritten per frame by the program), a capture's frames (sent
     // in order, round and round, one system call each), or with TRAFFICGEN_FRAME_SET a set of
     // frames of one length that the program copies over the live frame in order, round and
-    // round (one system call per chunk, as fast as a template).
+    // round (a system call for many frames, as fast as a template).
     std::vector<std::vector<uint8_t>> frames;
     trafficgen_rewrite rewrite = TRAFFICGEN_AS_IS;
     uint32_t l4_offset = 0;
