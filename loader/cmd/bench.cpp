@@ -53,7 +53,8 @@ void register_bench(CommandTable& t, CLI::App& app) {
         ->default_str("1")
         ->check(CLI::Range(1u, 256u));
     cmd->add_option("--rate", a->opts.rate,
-                    "Generator frames per second, best effort (default: as fast as it goes)");
+                    "Generator frames per second, at least one per thread (default: as fast as "
+                    "it goes)");
     cmd->add_option("--backend", a->opts.ipsec.backend, "ipsec: the crypto backend")
         ->default_str("ipsec-mb")
         ->check(CLI::IsMember(crypto_backend_names()));
@@ -70,6 +71,13 @@ void register_bench(CommandTable& t, CLI::App& app) {
         ->check(CLI::IsMember({"cbc-sha1", "gcm"}));
     cmd->add_option("--payload", a->opts.ipsec.payload, "ipsec: inner UDP payload bytes")
         ->default_str("1386");
+    // A usage error (exit 2), as trafficgen's: each generator thread paces its share.
+    cmd->parse_complete_callback([a] {
+        if (a->opts.rate && a->opts.rate < a->opts.threads)
+            throw CLI::ValidationError(
+                "--rate", fmt::format("{} with --threads {}: every thread needs at least 1 "
+                                      "frame/s; lower --threads", a->opts.rate, a->opts.threads));
+    });
 }
 
 }  // namespace xdpkit

@@ -135,13 +135,17 @@ Result<void> run(const TrafficgenArgs& a, const GlobalOptions& g) {
     auto done = run_trafficgen(*job, a.interval, std::ref(reporter), g_stop);
     if (!done) return done.error();
     const double pps = done->elapsed > 0 ? double(done->sent) / done->elapsed : 0;
+    // A paced run waits on purpose: only a run at full speed can be slowed by its host.
+    const auto note = a.rate ? std::nullopt : slow_host_note(done->time);
     if (g.json)
         print_json({{"interface", a.ifname}, {"total", true}, {"elapsed", done->elapsed},
                     {"sent", done->sent}, {"pps", pps},
-                    {"bps", pps * frame_bytes * 8}});
+                    {"bps", pps * frame_bytes * 8}, {"sender_time", to_json(done->time)},
+                    {"note", note ? Json(*note) : Json(nullptr)}});
     else
         fmt::print("{}: sent {} frames of {} bytes in {:.3f} s ({})\n", a.ifname, done->sent,
                    frame_bytes, done->elapsed, format_pps(pps));
+    if (note && !g.json) fmt::print("note: {}\n", *note);
     return {};
 }
 
@@ -191,7 +195,9 @@ void register_trafficgen(CommandTable& t, CLI::App& app) {
     cmd->add_option("--count", a->count, "Frames to send in all (default: no limit)");
     cmd->add_option("--duration", a->duration, "Seconds to send for (default: no limit)")
         ->check(CLI::NonNegativeNumber);
-    cmd->add_option("--rate", a->rate, "Frames per second, best effort (default: as fast as it goes)");
+    cmd->add_option("--rate", a->rate,
+                    "Frames per second over all threads, at least one per thread (default: as "
+                    "fast as it goes)");
     cmd->add_option("--threads", a->threads, "Sending threads, one per CPU")
         ->default_str("1")
         ->check(CLI::Range(1u, 256u));
@@ -201,6 +207,14 @@ void register_trafficgen(CommandTable& t, CLI::App& app) {
     cmd->add_option("--interval", a->interval, "Seconds between rate lines")
         ->default_str("1")
         ->check(CLI::PositiveNumber);
+    // A usage error (exit 2): each thread paces its share of the rate, and a share of 0 would
+    // not be paced at all.
+    cmd->parse_complete_callback([a] {
+        if (a->rate && a->rate < a->threads)
+            throw CLI::ValidationError(
+                "--rate", fmt::format("{} with --threads {}: every thread needs at least 1 "
+                                      "frame/s; lower --threads", a->rate, a->threads));
+    });
 }
 
 }  // namespace xdpkit

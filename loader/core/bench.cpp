@@ -45,6 +45,8 @@ public:
     void stop() { stop_.store(true); }
     bool running() const { return !done_.load(); }
     uint64_t sent() const { return sent_.load(); }
+    // Where the sending threads' time went; complete after join().
+    const SenderTime& time() const { return time_; }
     // The generator's error, after it ended.
     Result<void> join() {
         stop();
@@ -72,6 +74,7 @@ private:
             }, stop_);
             if (!done) return done.error();
             sent_.store(done->sent);
+            time_ = done->time;
             return {};
         }();
         done_.store(true);
@@ -100,6 +103,7 @@ private:
 
     std::atomic<bool> stop_{false}, done_{false};
     std::atomic<uint64_t> sent_{0};
+    SenderTime time_;
     Result<void> result_;
     std::thread thread_;  // last: starts once the members above exist
 };
@@ -203,6 +207,9 @@ Result<BenchReport> run_bench(const BenchScenario& scenario, const BenchOptions&
         report.cpu_busy_percent = cpu_busy_percent(cpu_first, *cpu);
     }
     XDPKIT_TRY(gen.join());
+    report.generator = gen.time();
+    // A paced generator waits on purpose: only a run at full speed can be slowed by its host.
+    if (!opts.rate) report.note = slow_host_note(report.generator);
     if (received.empty())
         return make_error(EINTR, "bench {}: stopped before the first measured second; nothing "
                                  "to report (the lab is removed)",

@@ -47,7 +47,9 @@ Json to_json(const BenchReport& r) {
             {"arrived_payload_gbps",
              r.payload && r.arrived_pps ? Json(r.arrived_pps->median * double(*r.payload) * 8 / 1e9)
                                         : Json(nullptr)},
-            {"interrupted", r.interrupted}};
+            {"interrupted", r.interrupted},
+            {"generator", to_json(r.generator)},
+            {"note", r.note ? Json(*r.note) : Json(nullptr)}};
 }
 
 std::string format_bench(const BenchReport& r) {
@@ -76,6 +78,7 @@ std::string format_bench(const BenchReport& r) {
     for (size_t i = 0; i < r.cpu_busy_percent.size(); ++i)
         cpus += fmt::format("{}cpu{} {:.0f}%", i ? ", " : "", i, r.cpu_busy_percent[i]);
     out += fmt::format("  CPU busy  {}\n", cpus);
+    if (r.note) out += fmt::format("  note      {}\n", *r.note);
     return out;
 }
 

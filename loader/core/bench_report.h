@@ -7,6 +7,7 @@
 
 #include "bench_measure.h"
 #include "output.h"
+#include "sender_time.h"
 
 namespace xdpkit {
 
@@ -43,6 +44,8 @@ struct BenchReport {
     bool interrupted = false;        // SIGINT/SIGTERM ended it early
     // bench ipsec: the inner UDP payload of each decrypted packet, for the payload Gbit/s.
     std::optional<size_t> payload;
+    SenderTime generator;             // where the generator's threads spent their time
+    std::optional<std::string> note;  // slow_host_note: the host, not the DUT, set the rate
 };
 
 Json to_json(const BenchReport& r);

@@ -10,6 +10,8 @@
 #include <mutex>
 #include <thread>
 
+#include "call_planner.h"
+#include "dispatcher_hold.h"
 #include "hints.h"
 #include "netdev_features.h"
 #include "skel_ptr.h"
@@ -22,9 +24,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr size_t kMaxLiveFrame = TRAFFICGEN_MAX_FRAME;
 constexpr uint32_t kMaxBatch = 256;
-// Frames per syscall: large enough that the syscall is noise, small enough (a few ms at
-// line rate) that stop, duration and rate are noticed promptly.
-constexpr uint64_t kChunk = 1u << 16;
 
 }  // namespace
 
@@ -93,6 +92,10 @@ Result<void> check_job(const TrafficgenJob& job) {
     if (job.batch == 0 || job.batch > kMaxBatch)
         return make_error(EINVAL, "--batch {}: expected 1 to {}", job.batch, kMaxBatch);
     if (job.threads == 0) return make_error(EINVAL, "--threads must be at least 1");
+    // Each thread paces its share; a thread with a share of 0 would not be paced at all.
+    if (job.rate && job.rate < job.threads)
+        return make_error(EINVAL, "--rate {} with --threads {}: every thread needs at least 1 "
+                          "frame/s; lower --threads", job.rate, job.threads);
     if (job.flows == 0 || job.base_port + job.flows - 1 > 65535)
         return make_error(EINVAL, "--flows {}: source ports {}..{} do not fit in 16 bits",
                           job.flows, job.base_port, job.base_port + job.flows - 1);
@@ -101,7 +104,9 @@ Result<void> check_job(const TrafficgenJob& job) {
 
 // One generator thread: pinned to its CPU (the kernel runs the program on the calling CPU),
 // blind to SIGINT/SIGTERM (the main thread takes them; a signal inside the kernel's loop
-// would end a chunk at an unknown frame and the count would no longer be exact).
+// would end a call at an unknown frame and the count would no longer be exact). How much each
+// call sends and when is the CallPlanner's (call_planner.h); stop is checked between calls and
+// every kStopCheck while a paced thread waits.
 class Sender {
 public:
     Sender(const TrafficgenJob& job, int prog_fd, uint64_t quota, uint64_t rate, int cpu,
@@ -109,7 +114,7 @@ public:
         : job_(job), prog_fd_(prog_fd), quota_(quota), rate_(rate), cpu_(cpu), stop_(stop),
           sent_(sent) {}
 
-    int run(Clock::time_point deadline) {
+    int run(Clock::time_point start) {
         sigset_t block;
         sigemptyset(&block);
         sigaddset(&block, SIGINT);
@@ -120,27 +125,58 @@ public:
         CPU_SET(cpu_, &set);
         sched_setaffinity(0, sizeof(set), &set);  // best effort: CPU hotplug may refuse
 
-        const auto start = Clock::now();
-        uint64_t done = 0;
+        const auto sched_before = read_sched_stat();
+        const auto first = Clock::now();
+        CallPlanner plan(quota_, rate_, job_.duration);
         size_t next = 0;  // next capture frame
-        // A frame set is sent like a template: the program picks the frame, not user space.
+        // A capture goes out a frame per call, in order (a frame set is sent like a template:
+        // the program picks the frame, not user space). One-frame calls cost no dispatcher
+        // re-point: the kernel skips it for repeat 1.
         const bool replay = job_.frames.size() > 1 && job_.rewrite != TRAFFICGEN_FRAME_SET;
-        while (!stop_.load(std::memory_order_relaxed) && Clock::now() < deadline) {
-            uint64_t n = replay ? 1 : kChunk;
-            if (rate_) n = std::max<uint64_t>(1, std::min<uint64_t>(n, rate_ / 100));
-            if (quota_) n = std::min(n, quota_ - done);
-            if (n == 0) break;
-            if (int e = send(job_.frames[next], n)) return e;
+        int err = 0;
+        while (!stop_.load(std::memory_order_relaxed)) {
+            const double now = seconds(Clock::now() - start);
+            const CallPlanner::Call call = plan.next(now);
+            if (call.frames == 0) break;
+            if (call.at > now) {
+                const double wake = std::min(call.at, now + kStopCheck);
+                std::this_thread::sleep_until(start + to_duration(wake));
+                continue;
+            }
+            const uint64_t n = replay ? 1 : call.frames;
+            const auto t0 = Clock::now();
+            uint32_t ns_per_frame = 0;
+            if ((err = send(job_.frames[next], n, ns_per_frame))) break;
+            const double took = seconds(Clock::now() - t0);
+            const double loop = double(ns_per_frame) * double(n) / 1e9;
             if (replay) next = (next + 1) % job_.frames.size();
-            done += n;
+            plan.sent(n, loop, took);
             sent_.fetch_add(n, std::memory_order_relaxed);
-            if (rate_) pace(start, done);
+            time_.calls++;
+            time_.frames += n;
+            time_.in_calls += took;
+            time_.frame_loop += loop;
         }
-        return 0;
+        time_.threads_seconds = seconds(Clock::now() - first);
+        const auto sched_after = read_sched_stat();
+        if (sched_before && sched_after)
+            time_.waited_for_cpu = sched_after->run_delay - sched_before->run_delay;
+        return err;
     }
 
+    const SenderTime& time() const { return time_; }
+
 private:
-    int send(const std::vector<uint8_t>& frame, uint64_t n) {
+    // While a paced thread waits for its next frames, it looks at stop this often.
+    static constexpr double kStopCheck = 0.05;
+
+    static double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+    static Clock::duration to_duration(double s) {
+        return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+    }
+
+    // ns_per_frame: the kernel's own timing of its frame loop, per frame.
+    int send(const std::vector<uint8_t>& frame, uint64_t n, uint32_t& ns_per_frame) {
         xdp_md ctx{};
         ctx.data_end = static_cast<uint32_t>(frame.size());  // the kernel wants it exact
         ctx.ingress_ifindex = static_cast<uint32_t>(job_.ifindex);
@@ -148,14 +184,9 @@ private:
                     .data_size_in = static_cast<uint32_t>(frame.size()), .ctx_in = &ctx,
                     .ctx_size_in = sizeof(ctx), .repeat = static_cast<int>(n),
                     .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = job_.batch);
-        return bpf_prog_test_run_opts(prog_fd_, &opts) == 0 ? 0 : errno;
-    }
-
-    // Sleeps until `done` frames are due at rate_.
-    void pace(Clock::time_point start, uint64_t done) const {
-        const auto due = start + std::chrono::duration_cast<Clock::duration>(
-                                     std::chrono::duration<double>(double(done) / double(rate_)));
-        std::this_thread::sleep_until(due);
+        if (bpf_prog_test_run_opts(prog_fd_, &opts) != 0) return errno;
+        ns_per_frame = opts.duration;
+        return 0;
     }
 
     const TrafficgenJob& job_;
@@ -164,6 +195,7 @@ private:
     int cpu_;
     const std::atomic<bool>& stop_;
     std::atomic<uint64_t>& sent_;
+    SenderTime time_;
 };
 
 // The CPUs this process may run on, in order: thread i goes to the i-th (wrapping).
@@ -187,12 +219,12 @@ Result<TrafficgenProgress> run_trafficgen(const TrafficgenJob& job, double inter
     auto skel = load_trafficgen_program(job);
     if (!skel) return skel.error();
     const int prog_fd = bpf_program__fd((*skel)->progs.xdpkit_trafficgen);
+    // Held for the whole run, so no call waits for the dispatcher's re-point (dispatcher_hold.h).
+    // Without it the generator still runs, slower where grace periods are slow, and the
+    // report's note says so with the reason.
+    auto hold = DispatcherHold::take(prog_fd);
 
     const auto start = Clock::now();
-    const auto deadline = job.duration > 0
-                              ? start + std::chrono::duration_cast<Clock::duration>(
-                                            std::chrono::duration<double>(job.duration))
-                              : Clock::time_point::max();
     const std::vector<int> cpus = usable_cpus();
     std::atomic<uint64_t> sent{0};
     std::atomic<unsigned> running{job.threads};
@@ -208,7 +240,7 @@ Result<TrafficgenProgress> run_trafficgen(const TrafficgenJob& job, double inter
     std::vector<std::thread> threads;
     for (unsigned i = 0; i < job.threads; ++i)
         threads.emplace_back([&, i] {
-            errors[i] = senders[i].run(deadline);
+            errors[i] = senders[i].run(start);
             running.fetch_sub(1);
         });
 
@@ -218,7 +250,7 @@ Result<TrafficgenProgress> run_trafficgen(const TrafficgenJob& job, double inter
     while (running.load() > 0) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
         if (report && interval > 0 && Clock::now() >= next_report) {
-            report({sent.load(), elapsed()});
+            report({sent.load(), elapsed(), {}});
             next_report += std::chrono::duration_cast<Clock::duration>(
                 std::chrono::duration<double>(interval));
         }
@@ -230,7 +262,11 @@ Result<TrafficgenProgress> run_trafficgen(const TrafficgenJob& job, double inter
                               e == EINVAL ? "the kernel refused the live-frame run (a kernel older "
                                             "than 5.18 has no live frames)"
                                           : std::strerror(e));
-    return TrafficgenProgress{sent.load(), elapsed()};
+    TrafficgenProgress done{sent.load(), elapsed(), {}};
+    for (const Sender& s : senders) done.time.add(s.time());
+    done.time.dispatcher_held = hold.ok();
+    if (!hold) done.time.hold_error = hold.error().message;
+    return done;
 }
 
 }  // namespace xdpkit

@@ -12,6 +12,7 @@
 #include <xdpkit/trafficgen.h>
 
 #include "result.h"
+#include "sender_time.h"
 #include "skel_ptr.h"
 
 struct trafficgen_bpf;  // trafficgen.skel.h
@@ -24,14 +25,14 @@ struct TrafficgenJob {
     // One template (UDP/ESP, rewritten per frame by the program), a capture's frames (sent
     // in order, round and round, one system call each), or with TRAFFICGEN_FRAME_SET a set of
     // frames of one length that the program copies over the live frame in order, round and
-    // round (one system call per chunk, as fast as a template).
+    // round (a system call for many frames, as fast as a template).
     std::vector<std::vector<uint8_t>> frames;
     trafficgen_rewrite rewrite = TRAFFICGEN_AS_IS;
     uint32_t l4_offset = 0;
     uint32_t flows = 1, base_port = 1024;
     uint64_t count = 0;     // frames to send in all; 0: no limit
     double duration = 0;    // seconds; 0: no limit
-    uint64_t rate = 0;      // frames/s over all threads, best effort; 0: as fast as it goes
+    uint64_t rate = 0;      // frames/s over all threads (at least 1 each); 0: as fast as it goes
     unsigned threads = 1;   // one per CPU, pinned
     uint32_t batch = 64;    // frames per kernel batch (the kernel's limit: 256)
 };
@@ -39,6 +40,7 @@ struct TrafficgenJob {
 struct TrafficgenProgress {
     uint64_t sent = 0;    // frames handed to the device so far
     double elapsed = 0;   // seconds since the first frame
+    SenderTime time;      // where the sending threads' time went: the final report only
 };
 
 using TrafficgenReport = std::function<void(const TrafficgenProgress&)>;

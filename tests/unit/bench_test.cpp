@@ -190,7 +190,9 @@ TEST(BenchReportJson, ShapeAsDocumented) {
               R"("arrived_at":"sink1","arrived_mpps":{"median":8.9,"min":7.9,"max":9.4},)"
               R"("frames":{"sent":50000000,"received":45000000,"arrived":44100000,"xsk":null},)"
               R"("cpu_busy_percent":[100.0,5.0],"payload":null,"arrived_payload_gbps":null,)"
-              R"("interrupted":false})");
+              R"("interrupted":false,"generator":{"calls":0,"frames":0,"threads_seconds":0.0,)"
+              R"("in_calls_seconds":0.0,"frame_loop_seconds":0.0,"waited_for_cpu_seconds":0.0,)"
+              R"("dispatcher_held":false,"hold_error":null},"note":null})");
     const std::string text = format_bench(r);
     EXPECT_NE(text.find("received  9.00 Mpps median (min 8.00 Mpps, max 9.50 Mpps)"),
               std::string::npos)
