@@ -99,14 +99,18 @@ enum find_result {
 	FIND_MALFORMED = 2,
 };
 
-static __always_inline int find_in_udp(struct hdr_cursor *c, void *data, __u32 l4_end,
-				       struct esp_found *f, __u32 *event)
+/* udp_off: where the UDP header starts, from ctx->data (a multi-buffer frame's chain may put
+ * it past the first buffer: parse_peek reads it either way). */
+static __always_inline int find_in_udp(struct xdp_md *ctx, const struct hdr_cursor *c,
+				       __u32 udp_off, __u32 l4_end, struct esp_found *f,
+				       __u32 *event)
 {
-	struct udphdr *udp;
-	__u32 udp_off, udp_len;
-	__u8 *marker;
+	struct udphdr udp_copy, *udp;
+	__u32 udp_len, marker_copy, *marker;
+	__u8 keepalive_copy, *keepalive;
 
-	if (parse_udphdr(c, &udp) < 0) {
+	udp = parse_peek(ctx, c, udp_off, &udp_copy, sizeof(udp_copy));
+	if (!udp) {
 		*event = IPSEC_EV_NOT_ESP;	/* cut before the port: cannot tell it is NAT-T */
 		return FIND_PASS;
 	}
@@ -114,22 +118,25 @@ static __always_inline int find_in_udp(struct hdr_cursor *c, void *data, __u32 l
 		*event = IPSEC_EV_NOT_ESP;
 		return FIND_PASS;
 	}
-	udp_off = (void *)udp - data;
 	udp_len = bpf_ntohs(udp->len);
 	if (udp_len < sizeof(*udp) || udp_off + udp_len > l4_end)
 		return FIND_MALFORMED;
-	marker = c->pos;
 	/* RFC 3948 §2.3: a NAT-keepalive is one byte, 0xFF. */
-	if (udp_len == sizeof(*udp) + 1 && (void *)(marker + 1) <= c->end && marker[0] == 0xFF) {
-		*event = IPSEC_EV_KEEPALIVE;
-		return FIND_PASS;
+	if (udp_len == sizeof(*udp) + 1) {
+		keepalive = parse_peek(ctx, c, udp_off + sizeof(*udp), &keepalive_copy, 1);
+		if (keepalive && *keepalive == 0xFF) {
+			*event = IPSEC_EV_KEEPALIVE;
+			return FIND_PASS;
+		}
 	}
 	/* RFC 3948 §2.2: IKE begins with the 4-byte non-ESP marker, zero where an SPI would be
 	 * (SPI 0 is never valid, which is what makes the two tell apart). */
-	if (udp_len >= sizeof(*udp) + 4 && (void *)(marker + 4) <= c->end &&
-	    *(__u32 *)marker == 0) {
-		*event = IPSEC_EV_IKE;
-		return FIND_PASS;
+	if (udp_len >= sizeof(*udp) + 4) {
+		marker = parse_peek(ctx, c, udp_off + sizeof(*udp), &marker_copy, 4);
+		if (marker && *marker == 0) {
+			*event = IPSEC_EV_IKE;
+			return FIND_PASS;
+		}
 	}
 	f->esp_off = udp_off + sizeof(*udp);
 	f->esp_len = udp_len - sizeof(*udp);
@@ -137,10 +144,11 @@ static __always_inline int find_in_udp(struct hdr_cursor *c, void *data, __u32 l
 	return FIND_ESP;
 }
 
-static __always_inline int find_in_ipv4(struct hdr_cursor *c, void *data, __u64 len,
+static __always_inline int find_in_ipv4(struct xdp_md *ctx, struct hdr_cursor *c, __u64 len,
 					struct esp_found *f, __u32 *event)
 {
 	struct iphdr *iph = c->pos;
+	void *data = c->start;
 	__u32 l3_off, hdr_len, l4_end;
 
 	*event = IPSEC_EV_NOT_ESP;
@@ -167,41 +175,42 @@ static __always_inline int find_in_ipv4(struct hdr_cursor *c, void *data, __u64 
 	__builtin_memcpy(f->key.dst, &iph->daddr, 4);
 	__builtin_memcpy(f->src, &iph->saddr, 4);
 	if (iph->protocol == IPPROTO_UDP)
-		return find_in_udp(c, data, l4_end, f, event);
+		return find_in_udp(ctx, c, l3_off + hdr_len, l4_end, f, event);
 	f->esp_off = l3_off + hdr_len;
 	f->esp_len = l4_end - f->esp_off;
 	f->event = IPSEC_EV_ESP_IPV4;
 	return FIND_ESP;
 }
 
-static __always_inline int find_in_ipv6(struct hdr_cursor *c, void *data, __u64 len,
+static __always_inline int find_in_ipv6(struct xdp_md *ctx, struct hdr_cursor *c, __u64 len,
 					struct esp_found *f, __u32 *event)
 {
 	struct ipv6hdr *ip6h;
+	struct ipv6_walk w;
 	__u32 l3_off, l4_end;
-	int proto, fragment = 0;
+	int proto;
 
 	*event = IPSEC_EV_NOT_ESP;
-	proto = parse_ip6hdr_frag(c, &ip6h, &fragment);
-	if (fragment) {
+	proto = parse_ip6hdr_walk(ctx, c, &ip6h, &w);
+	if (proto < 0)
+		return FIND_PASS;	/* cut inside the headers: cannot tell it is ESP */
+	if (w.fragment) {
 		*event = IPSEC_EV_FRAGMENT;
 		return FIND_PASS;
 	}
-	if (proto < 0)
-		return FIND_PASS;	/* cut inside the headers: cannot tell it is ESP */
 	if (proto != IPPROTO_ESP && proto != IPPROTO_UDP)
 		return FIND_PASS;
-	l3_off = (void *)ip6h - data;
+	l3_off = (void *)ip6h - c->start;
 	l4_end = l3_off + sizeof(*ip6h) + bpf_ntohs(ip6h->payload_len);
-	if (l4_end > len || (__u32)(c->pos - data) > l4_end)
+	if (l4_end > len || w.off > l4_end)
 		return FIND_MALFORMED;
 
 	f->key.family = 6;
 	__builtin_memcpy(f->key.dst, &ip6h->daddr, 16);
 	__builtin_memcpy(f->src, &ip6h->saddr, 16);
 	if (proto == IPPROTO_UDP)
-		return find_in_udp(c, data, l4_end, f, event);
-	f->esp_off = c->pos - data;
+		return find_in_udp(ctx, c, w.off, l4_end, f, event);
+	f->esp_off = w.off;
 	f->esp_len = l4_end - f->esp_off;
 	f->event = IPSEC_EV_ESP_IPV6;
 	return FIND_ESP;
@@ -419,14 +428,14 @@ int xdpkit_ipsec(struct xdp_md *ctx)
 	__u32 event = IPSEC_EV_NOT_ESP, spi, seq, need;
 	__u64 len = frame_len(ctx);
 	int eth_type, found = FIND_PASS, replay, verdict;
-	__be32 *esp;
+	__be32 esp_copy[2], *esp;
 
 	eth_type = parse_ethhdr(&c, NULL);
 	f.l2_len = c.pos - data;
 	if (eth_type == bpf_htons(ETH_P_IP))
-		found = find_in_ipv4(&c, data, len, &f, &event);
+		found = find_in_ipv4(ctx, &c, len, &f, &event);
 	else if (eth_type == bpf_htons(ETH_P_IPV6))
-		found = find_in_ipv6(&c, data, len, &f, &event);
+		found = find_in_ipv6(ctx, &c, len, &f, &event);
 	if (found == FIND_PASS) {
 		datarec_add(&esp_events, event, len);
 		return xdpkit_exit_len(ctx, XDP_PASS, len);
@@ -435,9 +444,10 @@ int xdpkit_ipsec(struct xdp_md *ctx)
 		goto malformed;
 
 	/* SPI and sequence number: the 8 bytes every ESP packet starts with (RFC 4303 §2). */
-	/* Masked so the verifier can bound the offset (it gives up above 64 KiB - 1). */
-	esp = data + (f.esp_off & 0x3fff);
-	if (f.esp_len < 8 || (void *)(esp + 2) > c.end)
+	if (f.esp_len < 8)
+		goto malformed;
+	esp = parse_peek(ctx, &c, f.esp_off, esp_copy, sizeof(esp_copy));
+	if (!esp)
 		goto malformed;
 	spi = esp[0];
 	seq = bpf_ntohl(esp[1]);

@@ -76,7 +76,8 @@ TEST(Ipsec, IkeKeepalivesFragmentsAndOtherTrafficPassUntouched) {
     auto keepalive = Packet(natt).payload(1, 0xff).bytes();
     auto frag4 = esp4(1);
     frag4[14 + 6] = 0x20;  // more fragments
-    auto frag6 = Packet().eth().ipv6().ipv6_ext(44).esp(kSpi, 1).payload(kCbcBody).bytes();
+    auto frag6 = Packet().eth().ipv6().ipv6_fragment(0, true).esp(kSpi, 1).payload(kCbcBody)
+                     .bytes();
     auto udp = Packet().eth().ipv4().udp(1000, 53).payload(20).bytes();
     for (const auto& f : {ike, keepalive, frag4, frag6, udp}) EXPECT_EQ(fx.verdict(f), kPass);
     EXPECT_EQ(fx.event(IPSEC_EV_IKE), 1u);
