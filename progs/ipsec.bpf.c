@@ -5,7 +5,9 @@
  * is certainly malformed or a replay, and acts as the SA says: pass, drop, a CPU through
  * the cpumap, the AF_XDP socket of the crypto engine, or decrypt it right here with the BPF
  * crypto kfuncs (the inline action: tunnel mode, aes-cbc-128, no integrity check). Everything
- * that is not ESP passes untouched; fragments pass too (reassembly is the stack's job). */
+ * that is not ESP passes untouched; fragments pass too (reassembly is the stack's job). A frame
+ * whose headers cannot be walked to its protocol may be ESP of any SA: it is dropped while an
+ * SA would not simply pass its ESP, unless unparsed=pass. */
 #include "vmlinux.h"
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
@@ -15,6 +17,7 @@
 #include "xdpkit/ipsec_replay.h"
 
 const volatile __u32 unknown_spi = IPSEC_UNKNOWN_SPI_DROP;
+const volatile __u32 unparsed = XDPKIT_UNPARSED_ACT;
 /* Set by the loader when vmlinux BTF has the crypto and dynptr kfuncs (lib/ipsec_crypto.bpf.h):
  * otherwise the inline code is dead, the verifier removes it, and the weak calls go with it. */
 const volatile __u32 inline_kfuncs = 0;
@@ -42,6 +45,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ipsec_sa_stats);
 } sa_stats SEC(".maps");
+
+/* Part of the shared SA database: what the table holds, for frames no SA can be found for. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ipsec_sa_summary);
+} sa_summary SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_CPUMAP);
@@ -97,6 +108,7 @@ enum find_result {
 	FIND_ESP = 0,
 	FIND_PASS = 1,		/* event says why: not ESP, IKE, keepalive, fragment */
 	FIND_MALFORMED = 2,
+	FIND_UNPARSED = 3,	/* headers not walkable to the protocol */
 };
 
 /* udp_off: where the UDP header starts, from ctx->data (a multi-buffer frame's chain may put
@@ -152,8 +164,10 @@ static __always_inline int find_in_ipv4(struct xdp_md *ctx, struct hdr_cursor *c
 	__u32 l3_off, hdr_len, l4_end;
 
 	*event = IPSEC_EV_NOT_ESP;
-	if ((void *)(iph + 1) > c->end)
-		return FIND_PASS;	/* cut before the protocol is known */
+	if ((void *)(iph + 1) > c->end) {
+		*event = IPSEC_EV_UNPARSED;	/* cut before the protocol is known */
+		return FIND_UNPARSED;
+	}
 	if (iph->protocol != IPPROTO_ESP && iph->protocol != IPPROTO_UDP)
 		return FIND_PASS;
 	hdr_len = iph->ihl * 4;
@@ -192,8 +206,10 @@ static __always_inline int find_in_ipv6(struct xdp_md *ctx, struct hdr_cursor *c
 
 	*event = IPSEC_EV_NOT_ESP;
 	proto = parse_ip6hdr_walk(ctx, c, &ip6h, &w);
-	if (proto < 0)
-		return FIND_PASS;	/* cut inside the headers: cannot tell it is ESP */
+	if (proto < 0) {
+		*event = IPSEC_EV_UNPARSED;	/* cannot tell it is not ESP */
+		return FIND_UNPARSED;
+	}
 	if (w.fragment) {
 		*event = IPSEC_EV_FRAGMENT;
 		return FIND_PASS;
@@ -214,6 +230,22 @@ static __always_inline int find_in_ipv6(struct xdp_md *ctx, struct hdr_cursor *c
 	f->esp_len = l4_end - f->esp_off;
 	f->event = IPSEC_EV_ESP_IPV6;
 	return FIND_ESP;
+}
+
+/* An unparsed frame may be ESP of any SA, or of none. Passing it loses nothing only when every
+ * SA passes its ESP and ESP of no SA passes too; otherwise it is dropped (fail closed), unless
+ * the user chose unparsed=pass. */
+static __always_inline int unparsed_verdict(void)
+{
+	struct ipsec_sa_summary *summary;
+	__u32 zero = 0;
+
+	if (unparsed == XDPKIT_UNPARSED_PASS)
+		return XDP_PASS;
+	if (unknown_spi != IPSEC_UNKNOWN_SPI_PASS)
+		return XDP_DROP;
+	summary = bpf_map_lookup_elem(&sa_summary, &zero);
+	return summary && summary->not_pass == 0 ? XDP_PASS : XDP_DROP;
 }
 
 static __always_inline int source_matches(const struct ipsec_sa *sa, const struct esp_found *f)
@@ -436,9 +468,15 @@ int xdpkit_ipsec(struct xdp_md *ctx)
 		found = find_in_ipv4(ctx, &c, len, &f, &event);
 	else if (eth_type == bpf_htons(ETH_P_IPV6))
 		found = find_in_ipv6(ctx, &c, len, &f, &event);
+	else if (eth_type < 0)
+		found = FIND_UNPARSED;	/* cut inside the VLAN tags */
 	if (found == FIND_PASS) {
 		datarec_add(&esp_events, event, len);
 		return xdpkit_exit_len(ctx, XDP_PASS, len);
+	}
+	if (found == FIND_UNPARSED) {
+		datarec_add(&esp_events, IPSEC_EV_UNPARSED, len);
+		return xdpkit_exit_len(ctx, unparsed_verdict(), len);
 	}
 	if (found == FIND_MALFORMED)
 		goto malformed;
