@@ -123,6 +123,30 @@ static __always_inline int is_ipv6_ext(__u8 nexthdr)
 	return nexthdr == IPPROTO_MH || nexthdr == IPPROTO_HIP || nexthdr == IPPROTO_SHIM6;
 }
 
+/* Hop-by-hop, routing and destination options: always (hdrlen + 1) * 8 bytes, never the end
+ * of the chain themselves — the ones the direct walk reads in place. */
+#define IPV6_EXT_PLAIN_BELOW_64                                                              \
+	((1ULL << IPPROTO_HOPOPTS) | (1ULL << IPPROTO_ROUTING) | (1ULL << IPPROTO_DSTOPTS))
+
+enum ipv6_ext_kind {
+	IPV6_UPPER = 0,		/* not an extension header: the chain ends here */
+	IPV6_EXT_PLAIN = 1,	/* hop-by-hop, routing, destination options */
+	IPV6_EXT_OTHER = 2,	/* fragment, AH, Mobility, HIP, Shim6 */
+};
+
+/* One shift and two masks for the common case, whatever the answer. */
+static __always_inline enum ipv6_ext_kind ipv6_ext_kind(__u8 nexthdr)
+{
+	__u64 bit;
+
+	if (nexthdr >= 64)
+		return is_ipv6_ext(nexthdr) ? IPV6_EXT_OTHER : IPV6_UPPER;
+	bit = 1ULL << nexthdr;
+	if (bit & IPV6_EXT_PLAIN_BELOW_64)
+		return IPV6_EXT_PLAIN;
+	return bit & IPV6_EXT_BELOW_64 ? IPV6_EXT_OTHER : IPV6_UPPER;
+}
+
 /* Where a walk along an IPv6 header chain stands. */
 struct ipv6_walk {
 	__u32 off;	/* from ctx->data: the header nexthdr names (when the walk ends: the
@@ -134,41 +158,45 @@ struct ipv6_walk {
 	__u8 pad[2];
 };
 
-/* One extension header, the one w->nexthdr names, from its first four bytes (next header,
- * length, and a fragment header's offset and M flag). Returns its length, with w->nexthdr
- * what follows it; 0 when the chain ends at it, with w->nexthdr the upper-layer protocol;
- * -1 when what follows cannot be walked. */
-static __always_inline int ipv6_ext_step(struct ipv6_walk *w, const __u8 *hdr)
+/* One extension header, of type *nexthdr, from its first four bytes (next header, length, and
+ * a fragment header's offset and M flag). Returns its length, with *nexthdr what follows it;
+ * 0 when the chain ends at it, with *nexthdr the upper-layer protocol; -1 when what follows
+ * cannot be walked. The deep walk's step; the direct walk reads only the plain kinds. */
+static __always_inline int ipv6_ext_step(__u8 *nexthdr, __u8 *fragment, const __u8 *hdr)
 {
-	__u8 type = w->nexthdr, next = hdr[0];
+	__u8 type = *nexthdr, next = hdr[0];
 	__u16 frag;
 
-	w->count++;
+	if (type == IPPROTO_HOPOPTS || type == IPPROTO_DSTOPTS || type == IPPROTO_ROUTING) {
+		*nexthdr = next;
+		return ((int)hdr[1] + 1) * 8;	/* RFC 8200 §4.3: 8-octet units, less the first */
+	}
 	if (type == IPPROTO_FRAGMENT) {
 		frag = ((__u16)hdr[2] << 8) | hdr[3];
+		*nexthdr = next;
 		if (frag & IP6_OFFSET) {
 			/* A later fragment: what follows its header is data from the middle of the
 			 * packet, not headers (RFC 8200 §4.5). Its protocol is the one the fragment
 			 * header names — unless that is an extension header, whose end only the
 			 * first fragment shows. */
-			w->fragment = 1;
-			w->nexthdr = next;
+			*fragment = 1;
 			return is_ipv6_ext(next) ? -1 : 0;
 		}
 		if (frag & IP6_MF)
-			w->fragment = 1;
-		w->nexthdr = next;
+			*fragment = 1;
 		return 8;	/* fixed; its second byte is reserved, not a length */
+	}
+	if (type == IPPROTO_AH) {
+		*nexthdr = next;
+		return ((int)hdr[1] + 2) * 4;	/* RFC 4302 §2.2: 4-octet units, minus 2 */
 	}
 	/* Mobility, HIP and Shim6 normally end the chain (next header 59, "no next header": RFC
 	 * 6275 §6.1.1, RFC 7401 §5.1): then they are the upper layer, as the kernel counts them
 	 * (ipv6_ext_hdr() leaves them out). Only with something behind them are they skipped. */
-	if (type > IPPROTO_DSTOPTS && next == IPPROTO_NONE)
+	if (next == IPPROTO_NONE)
 		return 0;
-	w->nexthdr = next;
-	if (type == IPPROTO_AH)
-		return ((int)hdr[1] + 2) * 4;	/* RFC 4302 §2.2: 4-octet units, minus 2 */
-	return ((int)hdr[1] + 1) * 8;		/* RFC 8200 §4.3: 8-octet units, less the first */
+	*nexthdr = next;
+	return ((int)hdr[1] + 1) * 8;		/* RFC 6564 §4: the same format */
 }
 
 /* The deep walk: one header per bpf_loop round, read with bpf_xdp_load_bytes wherever it is
@@ -194,7 +222,8 @@ static long ipv6_deep_step(__u32 round, void *data)
 		return 1;
 	if (bpf_xdp_load_bytes(d->ctx, d->w.off, hdr, sizeof(hdr)))
 		return 1;	/* the frame ends inside the chain */
-	len = ipv6_ext_step(&d->w, hdr);
+	d->w.count++;
+	len = ipv6_ext_step(&d->w.nexthdr, &d->w.fragment, hdr);
 	if (len > 0) {
 		d->w.off += len;
 		return 0;
@@ -225,10 +254,12 @@ __attribute__((noinline)) int parse_ipv6_walk_deep(struct xdp_md *ctx, struct ip
 }
 
 /* The IPv6 header, then its extension headers (RFC 8200 §4) to the upper-layer protocol:
- * hop-by-hop, routing, destination options, fragment, AH, Mobility, HIP, Shim6. The first
- * PARSE_IPV6_EXT_DIRECT headers are read in place from the first buffer; with ctx, the walk
- * goes on beyond them and beyond the first buffer (parse_ipv6_walk_deep), up to
- * PARSE_IPV6_EXT_MAX headers; with ctx NULL it stops there.
+ * hop-by-hop, routing, destination options, fragment, AH, Mobility, HIP, Shim6. Up to
+ * PARSE_IPV6_EXT_DIRECT hop-by-hop, routing and destination-options headers (the common chains)
+ * are read in place from the first buffer, as cheaply as a walk can be; with ctx, the walk goes
+ * on in parse_ipv6_walk_deep from the first header that is another kind (fragment, AH, ...),
+ * lies past them or past the first buffer, up to PARSE_IPV6_EXT_MAX headers in all; with ctx
+ * NULL it stops there.
  *
  * Returns the upper-layer protocol, with w->off where its header starts; or -1 when the
  * chain cannot be walked to it: the frame ends inside it, it is longer than the bound, or a
@@ -238,50 +269,57 @@ static __always_inline int parse_ip6hdr_walk(struct xdp_md *ctx, struct hdr_curs
 					     struct ipv6hdr **ip6_out, struct ipv6_walk *w)
 {
 	struct ipv6hdr *ip6h = c->pos;
-	__u8 *hdr;
-	int len, proto;
+	struct ipv6_opt_hdr *opt;
+	enum ipv6_ext_kind kind;
+	__u32 off, count;
+	__u8 nexthdr;
+	int len;
 
 	if ((void *)(ip6h + 1) > c->end)
 		return -1;
 	c->pos = ip6h + 1;
 	if (ip6_out)
 		*ip6_out = ip6h;
-	w->count = 0;
-	w->nexthdr = ip6h->nexthdr;
-	w->fragment = 0;
+	nexthdr = ip6h->nexthdr;
 
 #pragma unroll
 	for (int i = 0; i < PARSE_IPV6_EXT_DIRECT; i++) {
-		if (!is_ipv6_ext(w->nexthdr))
+		kind = ipv6_ext_kind(nexthdr);
+		if (kind == IPV6_UPPER)
 			goto upper;
-		hdr = c->pos;
-		if ((void *)(hdr + 4) > c->end) {
-			w->off = c->pos - c->start;
+		opt = c->pos;
+		if (kind != IPV6_EXT_PLAIN || (void *)(opt + 1) > c->end) {
+			off = c->pos - c->start;
+			count = i;
 			goto deep;
 		}
-		len = ipv6_ext_step(w, hdr);
-		if (len < 0)
-			return -1;
-		if (len == 0)
-			goto upper;
+		len = (opt->hdrlen + 1) * 8;	/* RFC 8200 §4.3: 8-octet units, less the first */
+		nexthdr = opt->nexthdr;
 		if (c->pos + len > c->end) {
-			w->off = c->pos - c->start + len;
+			off = c->pos - c->start + len;
+			count = i + 1;
 			goto deep;
 		}
 		c->pos += len;
 	}
-	if (!is_ipv6_ext(w->nexthdr))
+	if (ipv6_ext_kind(nexthdr) == IPV6_UPPER)
 		goto upper;
-	w->off = c->pos - c->start;
+	off = c->pos - c->start;
+	count = PARSE_IPV6_EXT_DIRECT;
 deep:
 	if (!ctx)
 		return -1;
-	proto = parse_ipv6_walk_deep(ctx, w);
+	w->off = off;
+	w->count = count;
+	w->nexthdr = nexthdr;
+	w->fragment = 0;
 	c->pos = c->end;
-	return proto;
+	return parse_ipv6_walk_deep(ctx, w);
 upper:
 	w->off = c->pos - c->start;
-	return w->nexthdr;
+	w->nexthdr = nexthdr;
+	w->fragment = 0;	/* a fragment header always goes to the deep walk */
+	return nexthdr;
 }
 
 /* parse_ip6hdr_walk in the first buffer only, for the programs whose choice only ever
