@@ -25,8 +25,12 @@ struct xdpkit_datarec {
 
 /* The most IPv6 extension headers drop and ipsec walk to find the upper-layer protocol
  * (progs/lib/parse.bpf.h; docs and tests quote it). RFC 8200 §4.1 allows each kind once
- * (destination options twice), so a conforming chain is under ten long. */
-#define XDPKIT_IPV6_EXT_MAX 64
+ * (destination options twice), so a conforming chain is under ten long; the kernel's flow
+ * dissector stops at 15 headers (MAX_FLOW_DISSECT_HDRS), and its stack here discards UDP behind
+ * more than 12 destination-options headers. Past the direct part a header costs a helper call
+ * (about 50 ns on the 2-vCPU test host, docs/performance.md), so this caps what one crafted
+ * frame can cost. */
+#define XDPKIT_IPV6_EXT_MAX 16
 
 /* What a program that acts on some protocols does with an unparsed frame: one whose headers it
  * could not walk to the upper-layer protocol (too many IPv6 extension headers, a chain the

@@ -7,6 +7,8 @@
 
 #include <cstring>
 
+#include <xdpkit/common.h>
+
 #include "core/fd.h"
 #include "core/netns.h"
 #include "lab/lab.h"
@@ -148,7 +150,7 @@ TEST(DropLab, UdpPastTheWalkLimitIsUnparsedAndDroppedUnlessAskedToPass) {
     auto r = lab.xdpkit({"attach", "drop", "veth0", "--param", "protos=udp"});
     ASSERT_EQ(r.status, 0) << r.err;
     ASSERT_TRUE(lab.ping6());
-    send_behind_dst_opts(lab, 65, 1, 4, 3);
+    send_behind_dst_opts(lab, XDPKIT_IPV6_EXT_MAX + 1, 1, 4, 3);
     EXPECT_EQ(received(sink), 0);
     EXPECT_EQ(proto_packets(lab, "unparsed"), 3u);
     json st = lab.status();
@@ -160,7 +162,7 @@ TEST(DropLab, UdpPastTheWalkLimitIsUnparsedAndDroppedUnlessAskedToPass) {
     r = lab.xdpkit({"attach", "drop", "veth0", "--replace", "--param", "protos=udp", "--param",
                     "unparsed=pass"});
     ASSERT_EQ(r.status, 0) << r.err;
-    send_behind_dst_opts(lab, 65, 1, 4, 3);
+    send_behind_dst_opts(lab, XDPKIT_IPV6_EXT_MAX + 1, 1, 4, 3);
     st = lab.status();
     EXPECT_EQ(st.at("chain").at(0).at("counters").at("proto_counters").at("unparsed").at("packets"),
               3);

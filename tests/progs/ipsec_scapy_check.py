@@ -5,7 +5,7 @@ Encrypts packets with scapy (tunnel and transport mode; IPv4; IPv6 with hop-by-h
 headers in front of ESP; NAT-T over IPv4 and IPv6; AES-CBC with HMAC-SHA1-96 and
 HMAC-SHA256-128, AES-GCM), with random SPIs and random, increasing sequence numbers per SA, adds
 IKE, a NAT-keepalive, an unknown SPI and plain UDP, and ESP behind long IPv6 chains (up to the
-walk limit of 64 headers, into a multi-buffer frame's fragments, and past the limit: unparsed,
+walk limit of 16 headers, into a multi-buffer frame's fragments, and past the limit: unparsed,
 dropped since some SA drops), writes the SA file and the capture, runs
 `xdpkit --json run ipsec --pcap F --sa-file S`, and checks:
   - each packet's verdict is the one its SA's action (or its kind) calls for;
@@ -39,7 +39,7 @@ rng = random.Random(SEED)
 V4_SRC, V4_DST = "198.18.0.1", "198.18.0.2"
 V6_SRC, V6_DST = "fc00:dead:cafe::1", "fc00:dead:cafe::2"
 VERDICT = {"drop": "drop", "pass": "pass", "cpu:0": "redirect", "xsk:0": "pass"}
-WALK_LIMIT = 64  # XDPKIT_IPV6_EXT_MAX (include/xdpkit/common.h)
+WALK_LIMIT = 16  # XDPKIT_IPV6_EXT_MAX (include/xdpkit/common.h)
 
 # name, scapy algorithms, xdpkit algorithms, outer family, mode, NAT-T, action
 SHAPES = [

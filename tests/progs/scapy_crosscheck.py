@@ -34,7 +34,7 @@ except ImportError as e:  # a failure, not a skip: the check did not run
 
 NON_IP = 256  # drop's DROP_PROTO_NON_IP (include/xdpkit/drop.h)
 UNPARSED = 257  # DROP_PROTO_UNPARSED
-WALK_LIMIT = 64  # XDPKIT_IPV6_EXT_MAX (include/xdpkit/common.h)
+WALK_LIMIT = 16  # XDPKIT_IPV6_EXT_MAX (include/xdpkit/common.h)
 # The extension headers drop skips (RFC 8200 §4, AH, Mobility, HIP, Shim6).
 EXT_TYPES = {0, 43, 44, 51, 60, 135, 139, 140}
 V4 = ("198.18.0.1", "198.18.0.2")
