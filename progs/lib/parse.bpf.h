@@ -11,9 +11,10 @@
 #include "xdpkit/common.h"
 
 #define PARSE_MAX_VLANS 2	/* 802.1ad outer + 802.1Q inner (QinQ) */
-/* IPv6 extension headers read in place from the first buffer, unrolled: a chain of this many
- * costs a compare or two per header. A longer chain, or one that runs on past the first
- * buffer (a multi-buffer frame), is walked on by parse_ipv6_walk_deep. */
+/* Hop-by-hop, routing and destination-options headers read in place from the first buffer,
+ * unrolled: a shift and a mask or two per header. A longer chain, another kind of header, or a
+ * chain that runs on past the first buffer (a multi-buffer frame) is walked on by
+ * parse_ipv6_walk_deep. */
 #define PARSE_IPV6_EXT_DIRECT 6
 /* Extension headers walked at most, in all (include/xdpkit/common.h). The bound is not the
  * verifier's (bpf_loop checks its step once, whatever the count): it caps what a crafted frame
