@@ -5,7 +5,9 @@
  * is certainly malformed or a replay, and acts as the SA says: pass, drop, a CPU through
  * the cpumap, the AF_XDP socket of the crypto engine, or decrypt it right here with the BPF
  * crypto kfuncs (the inline action: tunnel mode, aes-cbc-128, no integrity check). Everything
- * that is not ESP passes untouched; fragments pass too (reassembly is the stack's job). */
+ * that is not ESP passes untouched; fragments pass too (reassembly is the stack's job). A frame
+ * whose headers cannot be walked to its protocol may be ESP of any SA: it is dropped while an
+ * SA would not simply pass its ESP, unless unparsed=pass. */
 #include "vmlinux.h"
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
@@ -15,6 +17,7 @@
 #include "xdpkit/ipsec_replay.h"
 
 const volatile __u32 unknown_spi = IPSEC_UNKNOWN_SPI_DROP;
+const volatile __u32 unparsed = XDPKIT_UNPARSED_ACT;
 /* Set by the loader when vmlinux BTF has the crypto and dynptr kfuncs (lib/ipsec_crypto.bpf.h):
  * otherwise the inline code is dead, the verifier removes it, and the weak calls go with it. */
 const volatile __u32 inline_kfuncs = 0;
@@ -42,6 +45,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ipsec_sa_stats);
 } sa_stats SEC(".maps");
+
+/* Part of the shared SA database: what the table holds, for frames no SA can be found for. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ipsec_sa_summary);
+} sa_summary SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_CPUMAP);
@@ -97,16 +108,21 @@ enum find_result {
 	FIND_ESP = 0,
 	FIND_PASS = 1,		/* event says why: not ESP, IKE, keepalive, fragment */
 	FIND_MALFORMED = 2,
+	FIND_UNPARSED = 3,	/* headers not walkable to the protocol */
 };
 
-static __always_inline int find_in_udp(struct hdr_cursor *c, void *data, __u32 l4_end,
-				       struct esp_found *f, __u32 *event)
+/* udp_off: where the UDP header starts, from ctx->data (a multi-buffer frame's chain may put
+ * it past the first buffer: parse_peek reads it either way). */
+static __always_inline int find_in_udp(struct xdp_md *ctx, const struct hdr_cursor *c,
+				       __u32 udp_off, __u32 l4_end, struct esp_found *f,
+				       __u32 *event)
 {
-	struct udphdr *udp;
-	__u32 udp_off, udp_len;
-	__u8 *marker;
+	struct udphdr udp_copy, *udp;
+	__u32 udp_len, marker_copy, *marker;
+	__u8 keepalive_copy, *keepalive;
 
-	if (parse_udphdr(c, &udp) < 0) {
+	udp = parse_peek(ctx, c, udp_off, &udp_copy, sizeof(udp_copy));
+	if (!udp) {
 		*event = IPSEC_EV_NOT_ESP;	/* cut before the port: cannot tell it is NAT-T */
 		return FIND_PASS;
 	}
@@ -114,22 +130,25 @@ static __always_inline int find_in_udp(struct hdr_cursor *c, void *data, __u32 l
 		*event = IPSEC_EV_NOT_ESP;
 		return FIND_PASS;
 	}
-	udp_off = (void *)udp - data;
 	udp_len = bpf_ntohs(udp->len);
 	if (udp_len < sizeof(*udp) || udp_off + udp_len > l4_end)
 		return FIND_MALFORMED;
-	marker = c->pos;
 	/* RFC 3948 §2.3: a NAT-keepalive is one byte, 0xFF. */
-	if (udp_len == sizeof(*udp) + 1 && (void *)(marker + 1) <= c->end && marker[0] == 0xFF) {
-		*event = IPSEC_EV_KEEPALIVE;
-		return FIND_PASS;
+	if (udp_len == sizeof(*udp) + 1) {
+		keepalive = parse_peek(ctx, c, udp_off + sizeof(*udp), &keepalive_copy, 1);
+		if (keepalive && *keepalive == 0xFF) {
+			*event = IPSEC_EV_KEEPALIVE;
+			return FIND_PASS;
+		}
 	}
 	/* RFC 3948 §2.2: IKE begins with the 4-byte non-ESP marker, zero where an SPI would be
 	 * (SPI 0 is never valid, which is what makes the two tell apart). */
-	if (udp_len >= sizeof(*udp) + 4 && (void *)(marker + 4) <= c->end &&
-	    *(__u32 *)marker == 0) {
-		*event = IPSEC_EV_IKE;
-		return FIND_PASS;
+	if (udp_len >= sizeof(*udp) + 4) {
+		marker = parse_peek(ctx, c, udp_off + sizeof(*udp), &marker_copy, 4);
+		if (marker && *marker == 0) {
+			*event = IPSEC_EV_IKE;
+			return FIND_PASS;
+		}
 	}
 	f->esp_off = udp_off + sizeof(*udp);
 	f->esp_len = udp_len - sizeof(*udp);
@@ -137,15 +156,18 @@ static __always_inline int find_in_udp(struct hdr_cursor *c, void *data, __u32 l
 	return FIND_ESP;
 }
 
-static __always_inline int find_in_ipv4(struct hdr_cursor *c, void *data, __u64 len,
+static __always_inline int find_in_ipv4(struct xdp_md *ctx, struct hdr_cursor *c, __u64 len,
 					struct esp_found *f, __u32 *event)
 {
 	struct iphdr *iph = c->pos;
+	void *data = c->start;
 	__u32 l3_off, hdr_len, l4_end;
 
 	*event = IPSEC_EV_NOT_ESP;
-	if ((void *)(iph + 1) > c->end)
-		return FIND_PASS;	/* cut before the protocol is known */
+	if ((void *)(iph + 1) > c->end) {
+		*event = IPSEC_EV_UNPARSED;	/* cut before the protocol is known */
+		return FIND_UNPARSED;
+	}
 	if (iph->protocol != IPPROTO_ESP && iph->protocol != IPPROTO_UDP)
 		return FIND_PASS;
 	hdr_len = iph->ihl * 4;
@@ -167,44 +189,63 @@ static __always_inline int find_in_ipv4(struct hdr_cursor *c, void *data, __u64 
 	__builtin_memcpy(f->key.dst, &iph->daddr, 4);
 	__builtin_memcpy(f->src, &iph->saddr, 4);
 	if (iph->protocol == IPPROTO_UDP)
-		return find_in_udp(c, data, l4_end, f, event);
+		return find_in_udp(ctx, c, l3_off + hdr_len, l4_end, f, event);
 	f->esp_off = l3_off + hdr_len;
 	f->esp_len = l4_end - f->esp_off;
 	f->event = IPSEC_EV_ESP_IPV4;
 	return FIND_ESP;
 }
 
-static __always_inline int find_in_ipv6(struct hdr_cursor *c, void *data, __u64 len,
+static __always_inline int find_in_ipv6(struct xdp_md *ctx, struct hdr_cursor *c, __u64 len,
 					struct esp_found *f, __u32 *event)
 {
 	struct ipv6hdr *ip6h;
+	struct ipv6_walk w;
 	__u32 l3_off, l4_end;
-	int proto, fragment = 0;
+	int proto;
 
 	*event = IPSEC_EV_NOT_ESP;
-	proto = parse_ip6hdr_frag(c, &ip6h, &fragment);
-	if (fragment) {
+	proto = parse_ip6hdr_walk(ctx, c, &ip6h, &w);
+	if (proto < 0) {
+		*event = IPSEC_EV_UNPARSED;	/* cannot tell it is not ESP */
+		return FIND_UNPARSED;
+	}
+	if (w.fragment) {
 		*event = IPSEC_EV_FRAGMENT;
 		return FIND_PASS;
 	}
-	if (proto < 0)
-		return FIND_PASS;	/* cut inside the headers: cannot tell it is ESP */
 	if (proto != IPPROTO_ESP && proto != IPPROTO_UDP)
 		return FIND_PASS;
-	l3_off = (void *)ip6h - data;
+	l3_off = (void *)ip6h - c->start;
 	l4_end = l3_off + sizeof(*ip6h) + bpf_ntohs(ip6h->payload_len);
-	if (l4_end > len || (__u32)(c->pos - data) > l4_end)
+	if (l4_end > len || w.off > l4_end)
 		return FIND_MALFORMED;
 
 	f->key.family = 6;
 	__builtin_memcpy(f->key.dst, &ip6h->daddr, 16);
 	__builtin_memcpy(f->src, &ip6h->saddr, 16);
 	if (proto == IPPROTO_UDP)
-		return find_in_udp(c, data, l4_end, f, event);
-	f->esp_off = c->pos - data;
+		return find_in_udp(ctx, c, w.off, l4_end, f, event);
+	f->esp_off = w.off;
 	f->esp_len = l4_end - f->esp_off;
 	f->event = IPSEC_EV_ESP_IPV6;
 	return FIND_ESP;
+}
+
+/* An unparsed frame may be ESP of any SA, or of none. Passing it loses nothing only when every
+ * SA passes its ESP and ESP of no SA passes too; otherwise it is dropped (fail closed), unless
+ * the user chose unparsed=pass. */
+static __always_inline int unparsed_verdict(void)
+{
+	struct ipsec_sa_summary *summary;
+	__u32 zero = 0;
+
+	if (unparsed == XDPKIT_UNPARSED_PASS)
+		return XDP_PASS;
+	if (unknown_spi != IPSEC_UNKNOWN_SPI_PASS)
+		return XDP_DROP;
+	summary = bpf_map_lookup_elem(&sa_summary, &zero);
+	return summary && summary->not_pass == 0 ? XDP_PASS : XDP_DROP;
 }
 
 static __always_inline int source_matches(const struct ipsec_sa *sa, const struct esp_found *f)
@@ -419,25 +460,32 @@ int xdpkit_ipsec(struct xdp_md *ctx)
 	__u32 event = IPSEC_EV_NOT_ESP, spi, seq, need;
 	__u64 len = frame_len(ctx);
 	int eth_type, found = FIND_PASS, replay, verdict;
-	__be32 *esp;
+	__be32 esp_copy[2], *esp;
 
 	eth_type = parse_ethhdr(&c, NULL);
 	f.l2_len = c.pos - data;
 	if (eth_type == bpf_htons(ETH_P_IP))
-		found = find_in_ipv4(&c, data, len, &f, &event);
+		found = find_in_ipv4(ctx, &c, len, &f, &event);
 	else if (eth_type == bpf_htons(ETH_P_IPV6))
-		found = find_in_ipv6(&c, data, len, &f, &event);
+		found = find_in_ipv6(ctx, &c, len, &f, &event);
+	else if (eth_type < 0)
+		found = FIND_UNPARSED;	/* cut inside the VLAN tags */
 	if (found == FIND_PASS) {
 		datarec_add(&esp_events, event, len);
 		return xdpkit_exit_len(ctx, XDP_PASS, len);
+	}
+	if (found == FIND_UNPARSED) {
+		datarec_add(&esp_events, IPSEC_EV_UNPARSED, len);
+		return xdpkit_exit_len(ctx, unparsed_verdict(), len);
 	}
 	if (found == FIND_MALFORMED)
 		goto malformed;
 
 	/* SPI and sequence number: the 8 bytes every ESP packet starts with (RFC 4303 §2). */
-	/* Masked so the verifier can bound the offset (it gives up above 64 KiB - 1). */
-	esp = data + (f.esp_off & 0x3fff);
-	if (f.esp_len < 8 || (void *)(esp + 2) > c.end)
+	if (f.esp_len < 8)
+		goto malformed;
+	esp = parse_peek(ctx, &c, f.esp_off, esp_copy, sizeof(esp_copy));
+	if (!esp)
 		goto malformed;
 	spi = esp[0];
 	seq = bpf_ntohl(esp[1]);

@@ -23,6 +23,24 @@ struct xdpkit_datarec {
 #define XDPKIT_PROTO_NON_IP 256
 #define XDPKIT_PROTO_SET_BYTES ((XDPKIT_PROTO_NON_IP + 1 + 7) / 8)
 
+/* The most IPv6 extension headers drop and ipsec walk to find the upper-layer protocol
+ * (progs/lib/parse.bpf.h; docs and tests quote it). RFC 8200 §4.1 allows each kind once
+ * (destination options twice), so a conforming chain is under ten long; the kernel's flow
+ * dissector stops at 15 headers (MAX_FLOW_DISSECT_HDRS), and its stack here discards UDP behind
+ * more than 12 destination-options headers. Past the direct part a header costs a helper call
+ * (about 50 ns on the 2-vCPU test host, docs/performance.md), so this caps what one crafted
+ * frame can cost. */
+#define XDPKIT_IPV6_EXT_MAX 16
+
+/* What a program that acts on some protocols does with an unparsed frame: one whose headers it
+ * could not walk to the upper-layer protocol (too many IPv6 extension headers, a chain the
+ * frame ends inside, a later fragment naming an extension header). Such a frame may be any
+ * protocol, so by default it gets the action (fail closed); `unparsed=pass` passes it. */
+enum xdpkit_unparsed {
+	XDPKIT_UNPARSED_ACT = 0,
+	XDPKIT_UNPARSED_PASS = 1,
+};
+
 /* Name of the per-verdict counter map every family has (progs/lib/counters.bpf.h). */
 #define XDPKIT_ACTION_COUNTERS_MAP "action_counters"
 

@@ -11,9 +11,12 @@ enum drop_action {
 };
 
 /* proto_counters is indexed by the IP protocol number (IPv6: the upper-layer protocol after
- * extension headers); frames that are not IPv4/IPv6, or end inside their headers, count in
- * the extra last slot. The same numbering indexes the protos=LIST bitmap. */
+ * extension headers); frames whose EtherType is not IPv4/IPv6 count in slot 256, and frames
+ * whose headers could not be walked to the upper-layer protocol (enum xdpkit_unparsed) in
+ * slot 257. The numbering up to 256 indexes the protos=LIST bitmap as well; unparsed frames
+ * follow the unparsed parameter instead. */
 #define DROP_PROTO_NON_IP XDPKIT_PROTO_NON_IP
-#define DROP_PROTO_SLOTS (XDPKIT_PROTO_NON_IP + 1)
+#define DROP_PROTO_UNPARSED (XDPKIT_PROTO_NON_IP + 1)
+#define DROP_PROTO_SLOTS (DROP_PROTO_UNPARSED + 1)
 
 #endif

@@ -107,7 +107,7 @@ struct ipsec_sa_keys {
 	__u8 salt[4];
 };
 
-/* esp_events index. The first eight say what the parser found, exactly one per frame; the
+/* esp_events index. The first nine say what the parser found, exactly one per frame; the
  * rest say what then happened to ESP frames with a valid header (at most one each). */
 enum ipsec_event {
 	IPSEC_EV_ESP_IPV4 = 0,		/* ESP directly over IPv4 */
@@ -118,18 +118,27 @@ enum ipsec_event {
 	IPSEC_EV_FRAGMENT = 5,		/* IPv4 fragment or IPv6 fragment header: passed */
 	IPSEC_EV_NOT_ESP = 6,		/* anything else: passed untouched */
 	IPSEC_EV_MALFORMED = 7,		/* bad IHL, lengths that lie, ESP header cut: dropped */
-	IPSEC_EV_FOUND_SLOTS = 8,
-	IPSEC_EV_INVALID_SPI = 8,	/* SPI 0-255 (RFC 4303 §2.1) or sequence number 0: dropped */
-	IPSEC_EV_UNKNOWN_SPI = 9,	/* no SA (or its source does not match) */
-	IPSEC_EV_SA_MALFORMED = 10,	/* shorter than the SA's algorithms allow: dropped */
-	IPSEC_EV_REPLAY = 11,		/* dropped by the anti-replay pre-check */
-	IPSEC_EV_TOO_OLD = 12,
-	IPSEC_EV_STEER_FAILED = 13,	/* cpu/xsk target missing or another RX queue: passed */
-	IPSEC_EV_DECRYPTED = 14,	/* inline: decrypted and stripped to the inner packet */
-	IPSEC_EV_BAD_PADDING = 15,	/* inline: padding not 1, 2, 3, ... after decryption: dropped */
-	IPSEC_EV_CRYPTO_ERROR = 16,	/* inline: no context, or the kfunc failed: dropped */
-	IPSEC_EV_NOT_TUNNEL = 17,	/* inline: next header not IPv4/IPv6 (transport mode): dropped */
-	IPSEC_EV_SLOTS = 18,
+	IPSEC_EV_UNPARSED = 8,		/* headers not walkable to the protocol: the unparsed rule */
+	IPSEC_EV_FOUND_SLOTS = 9,
+	IPSEC_EV_INVALID_SPI = 9,	/* SPI 0-255 (RFC 4303 §2.1) or sequence number 0: dropped */
+	IPSEC_EV_UNKNOWN_SPI = 10,	/* no SA (or its source does not match) */
+	IPSEC_EV_SA_MALFORMED = 11,	/* shorter than the SA's algorithms allow: dropped */
+	IPSEC_EV_REPLAY = 12,		/* dropped by the anti-replay pre-check */
+	IPSEC_EV_TOO_OLD = 13,
+	IPSEC_EV_STEER_FAILED = 14,	/* cpu/xsk target missing or another RX queue: passed */
+	IPSEC_EV_DECRYPTED = 15,	/* inline: decrypted and stripped to the inner packet */
+	IPSEC_EV_BAD_PADDING = 16,	/* inline: padding not 1, 2, 3, ... after decryption: dropped */
+	IPSEC_EV_CRYPTO_ERROR = 17,	/* inline: no context, or the kfunc failed: dropped */
+	IPSEC_EV_NOT_TUNNEL = 18,	/* inline: next header not IPv4/IPv6 (transport mode): dropped */
+	IPSEC_EV_SLOTS = 19,
+};
+
+/* sa_summary value (one entry): what the program needs to know about the whole SA table to
+ * decide an unparsed frame, which might be ESP of any SA. User space (SaDatabase) recounts it
+ * after every change, and raises it before an SA that is not `pass` appears. */
+struct ipsec_sa_summary {
+	__u32 not_pass;		/* SAs whose action is not pass: then unparsed frames are dropped */
+	__u32 sas;
 };
 
 /* sa_crypto value: the slot's cbc(aes) context for the inline action, a referenced kptr the
@@ -156,5 +165,6 @@ struct ipsec_crypto_setup {
 #define IPSEC_EVENTS_MAP "esp_events"
 #define IPSEC_SA_KEYS_MAP "sa_keys"
 #define IPSEC_SA_CRYPTO_MAP "sa_crypto"
+#define IPSEC_SA_SUMMARY_MAP "sa_summary"
 
 #endif

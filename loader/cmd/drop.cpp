@@ -21,12 +21,19 @@ const Family& drop_family() {
             ParamSpec{"protos", "act_on", ParamKind::ProtoSet, "all",
                       "IP protocols to act on, by name or number, plus non-ip; the rest pass",
                       {}},
+            ParamSpec{"unparsed", "unparsed", ParamKind::Choice, "act",
+                      "frames whose headers cannot be walked to their protocol (too many IPv6 "
+                      "extension headers, cut short): get the action like the protos (fail "
+                      "closed), or pass",
+                      {{"act", XDPKIT_UNPARSED_ACT}, {"pass", XDPKIT_UNPARSED_PASS}}},
         },
         true,
         skeleton_opener<drop_bpf>(),
         {CounterTable{"proto_counters", "protocol", [](uint32_t slot) {
-             return slot == DROP_PROTO_NON_IP ? std::string("non-ip") : ip_proto_name(slot);
-         }}}};
+             if (slot == DROP_PROTO_NON_IP) return std::string("non-ip");
+             if (slot == DROP_PROTO_UNPARSED) return std::string("unparsed");
+             return ip_proto_name(slot);
+         }, {DROP_PROTO_UNPARSED}}}};
     return f;
 }
 

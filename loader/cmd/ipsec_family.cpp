@@ -41,10 +41,15 @@ const Family& ipsec_family() {
             ParamSpec{"unknown-spi", "unknown_spi", ParamKind::Choice, "pass",
                       "ESP whose SPI no SA has: to the stack, or dropped",
                       {{"pass", IPSEC_UNKNOWN_SPI_PASS}, {"drop", IPSEC_UNKNOWN_SPI_DROP}}},
+            ParamSpec{"unparsed", "unparsed", ParamKind::Choice, "act",
+                      "frames whose headers cannot be walked to their protocol (too many IPv6 "
+                      "extension headers, cut short): dropped while an SA is not pass or "
+                      "unknown-spi=drop (fail closed), or always passed",
+                      {{"act", XDPKIT_UNPARSED_ACT}, {"pass", XDPKIT_UNPARSED_PASS}}},
         },
         true,
         skeleton_opener<ipsec_bpf>(),
-        {CounterTable{IPSEC_EVENTS_MAP, "event", esp_event_name}},
+        {CounterTable{IPSEC_EVENTS_MAP, "event", esp_event_name, {IPSEC_EV_UNPARSED}}},
         false,
         "",
         ipsec_map_state,

@@ -28,9 +28,13 @@ void print_text(const InterfaceStatus& s) {
             for (size_t i = 0; i < st.verdicts.size(); ++i)
                 if (st.verdicts[i].packets)
                     verdicts += fmt::format(" {}:{}", kXdpActionNames[i], st.verdicts[i].packets);
-            fmt::print("{:<16}   slot {}  {:<10} id {:<6}{}{}\n", "", st.slot, st.family,
+            // The family's always-shown rows (unparsed), zero or not.
+            std::string counters;
+            for (const auto& c : st.counters)
+                counters += fmt::format("  {} {}", c.name, c.total.packets);
+            fmt::print("{:<16}   slot {}  {:<10} id {:<6}{}{}{}\n", "", st.slot, st.family,
                        st.prog_id, params.empty() ? "" : " params" + params,
-                       verdicts.empty() ? "" : "  packets" + verdicts);
+                       verdicts.empty() ? "" : "  packets" + verdicts, counters);
         }
     }
     for (const auto& p : s.problems) fmt::print("{:<16}   problem: {}\n", "", p);

@@ -53,6 +53,7 @@ std::string result_of(const std::vector<xdpkit_datarec>& before,
         {IPSEC_EV_UNKNOWN_SPI, "unknown-sa"}, {IPSEC_EV_CRYPTO_ERROR, "crypto-error"},
         {IPSEC_EV_NOT_TUNNEL, "not-tunnel"},  {IPSEC_EV_MALFORMED, "malformed"},
         {IPSEC_EV_SA_MALFORMED, "malformed"}, {IPSEC_EV_INVALID_SPI, "malformed"},
+        {IPSEC_EV_UNPARSED, "unparsed"},
     };
     for (const auto& [ev, name] : outcomes)
         if (grew(ev)) return name;

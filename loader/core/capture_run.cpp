@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include <algorithm>
+
 #include "counters.h"
 #include "pcap_file.h"
 #include "program.h"
@@ -30,7 +32,10 @@ Result<CounterRows> read_counter_rows(const LoadedProgram& p, const CounterTable
     CounterRows rows{t.map, t.key_title, {}};
     for (uint32_t i = 0; i < recs->size(); ++i) {
         const auto& rec = (*recs)[i];
-        if (rec.packets || rec.bytes) rows.rows.push_back({i, t.key_name(i), rec.packets, rec.bytes});
+        const bool shown =
+            std::find(t.always_shown.begin(), t.always_shown.end(), i) != t.always_shown.end();
+        if (rec.packets || rec.bytes || shown)
+            rows.rows.push_back({i, t.key_name(i), rec.packets, rec.bytes});
     }
     return rows;
 }

@@ -66,6 +66,10 @@ struct CounterTable {
     std::string map;        // map name, which is also its pin name
     std::string key_title;  // what an index is: "protocol"
     std::function<std::string(uint32_t)> key_name;
+    // Indexes shown even at zero (elsewhere a row that never counted is left out), and by
+    // `status` too: drop's and ipsec's `unparsed`, a filter's blind spot, reads 0 rather than
+    // nothing.
+    std::vector<uint32_t> always_shown = {};
 };
 
 struct Family {

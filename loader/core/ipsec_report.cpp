@@ -57,7 +57,7 @@ std::string sa_table_text(const std::vector<SaEntry>& entries) {
 std::string esp_event_name(uint32_t event) {
     static constexpr std::array<const char*, IPSEC_EV_SLOTS> names = {
         "esp-ipv4",    "esp-ipv6",    "esp-in-udp",   "ike",    "nat-keepalive",
-        "fragment",    "not-esp",     "malformed",    "invalid-spi-or-seq",
+        "fragment",    "not-esp",     "malformed",    "unparsed",     "invalid-spi-or-seq",
         "unknown-spi", "sa-malformed", "replay",      "too-old", "steer-failed",
         "decrypted",   "bad-padding", "crypto-error", "not-tunnel"};
     return event < names.size() ? names[event] : std::to_string(event);

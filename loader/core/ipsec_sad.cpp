@@ -28,11 +28,13 @@ namespace {
 
 // The maps every ipsec program of a namespace shares. Not the counters of the program as
 // a whole (action_counters, esp_events): those stay per attachment, like every family's.
-// sa_crypto last: a database pinned before the inline action existed lacks it, and is still
-// good for every other action.
+// sa_crypto and sa_summary last: a database pinned before the inline action existed lacks
+// sa_crypto, and is still good for every other action; one pinned before the unparsed rule
+// lacks sa_summary, which open_pinned(create) then adds.
 constexpr const char* kSharedMaps[] = {IPSEC_SA_TABLE_MAP, IPSEC_SA_REPLAY_MAP,
                                        IPSEC_SA_STATS_MAP, IPSEC_CPU_MAP,
-                                       IPSEC_XSKS_MAP,     IPSEC_SA_CRYPTO_MAP};
+                                       IPSEC_XSKS_MAP,     IPSEC_SA_CRYPTO_MAP,
+                                       IPSEC_SA_SUMMARY_MAP};
 
 // A cpumap entry's queue: the kernel's default for xdp-bench redirect-cpu too.
 constexpr uint32_t kCpumapQueueSize = 2048;
@@ -64,12 +66,41 @@ Result<Fd> create_key_map(const std::string& path) {
     return keys;
 }
 
+// The summary map for a database pinned before it existed, made as the program declares it
+// (libbpf reuses a pinned map whose type, sizes and flags match).
+Result<Fd> create_summary_map(const std::string& path) {
+    const int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, IPSEC_SA_SUMMARY_MAP, sizeof(uint32_t),
+                                  sizeof(ipsec_sa_summary), 1, nullptr);
+    if (fd < 0)
+        return make_error(errno, "cannot create the SA summary map: {}",
+                          describe_errno(Operation::Load, errno));
+    Fd summary(fd);
+    XDPKIT_TRY(pin_fd(summary.get(), path));
+    return summary;
+}
+
+// Points the object's shared maps at the namespace's own pin folder — made (a stale one of its
+// name pruned) when missing; libbpf then reuses the maps pinned there or pins new ones.
+Result<void> pin_shared_maps(bpf_object* obj) {
+    auto folder = namespace_folder(FolderUse::Create);
+    if (!folder) return folder.error();
+    const std::string dir = folder->pin_path(kSaDatabasePin);
+    XDPKIT_TRY(make_dirs(dir));
+    for (const char* name : kSharedMaps) {
+        bpf_map* map = bpf_object__find_map_by_name(obj, name);
+        if (!map) return make_error(EINVAL, "the ipsec program has no map {}", name);
+        if (bpf_map__set_pin_path(map, (dir + "/" + name).c_str()) != 0)
+            return make_error(errno, "cannot share map {}: {}", name, std::strerror(errno));
+    }
+    return {};
+}
+
 // Makes the namespace's shared maps by loading the ipsec object with them pointed at the
 // pin directory: libbpf creates and pins them exactly as the program declares them.
 Result<void> create_shared_maps() {
     ipsec_bpf* skel = ipsec_bpf::open();
     if (!skel) return make_error(errno, "cannot open the ipsec program: {}", std::strerror(errno));
-    auto shared = share_sa_database(skel->obj);
+    auto shared = pin_shared_maps(skel->obj);
     int err = 0;
     const size_t log_mark = libbpf_log_mark();
     if (shared && ipsec_bpf::load(skel) != 0) err = errno;
@@ -136,19 +167,12 @@ Result<std::optional<std::string>> sa_database_dir() {
 }
 
 Result<void> share_sa_database(bpf_object* obj) {
-    // Create: the namespace's own folder, made (a stale one of its name pruned) when missing;
-    // libbpf then reuses the maps pinned there or pins new ones.
-    auto folder = namespace_folder(FolderUse::Create);
-    if (!folder) return folder.error();
-    const std::string dir = folder->pin_path(kSaDatabasePin);
-    XDPKIT_TRY(make_dirs(dir));
-    for (const char* name : kSharedMaps) {
-        bpf_map* map = bpf_object__find_map_by_name(obj, name);
-        if (!map) return make_error(EINVAL, "the ipsec program has no map {}", name);
-        if (bpf_map__set_pin_path(map, (dir + "/" + name).c_str()) != 0)
-            return make_error(errno, "cannot share map {}: {}", name, std::strerror(errno));
-    }
-    return {};
+    // The database first, with a summary that describes its table: the program reads the
+    // summary for its first unparsed frame, before any `sa` command could have written it.
+    auto db = SaDatabase::open_pinned(/*create=*/true);
+    if (!db) return db.error();
+    XDPKIT_TRY(db->publish_summary());
+    return pin_shared_maps(obj);
 }
 
 Result<SaDatabase> SaDatabase::open_pinned(bool create) {
@@ -166,9 +190,19 @@ Result<SaDatabase> SaDatabase::open_pinned(bool create) {
     SaDatabase db;
     db.where_ = dir;
     db.notes_ = folder->notes;
-    Fd* fds[] = {&db.table_, &db.replay_, &db.stats_, &db.cpus_, &db.xsks_, &db.crypto_};
+    Fd* fds[] = {&db.table_, &db.replay_, &db.stats_,  &db.cpus_,
+                 &db.xsks_,  &db.crypto_, &db.summary_};
+    static_assert(std::size(fds) == std::size(kSharedMaps));
     for (size_t i = 0; i < std::size(kSharedMaps); ++i) {
         const std::string path = dir + "/" + kSharedMaps[i];
+        if (fds[i] == &db.summary_ && !path_exists(path)) {  // an older database
+            if (!create) continue;
+            auto fd = create_summary_map(path);
+            if (!fd) return fd.error();
+            db.summary_ = std::move(*fd);
+            XDPKIT_TRY(db.publish_summary());
+            continue;
+        }
         if (fds[i] == &db.crypto_ && !path_exists(path)) continue;  // an older database
         auto fd = open_pin(path);
         if (!fd) return fd.error();
@@ -190,7 +224,9 @@ Result<SaDatabase> SaDatabase::open_pinned(bool create) {
 Result<SaDatabase> SaDatabase::of_program(const LoadedProgram& p) {
     SaDatabase db;
     db.where_ = "program";
-    Fd* fds[] = {&db.table_, &db.replay_, &db.stats_, &db.cpus_, &db.xsks_, &db.crypto_};
+    Fd* fds[] = {&db.table_, &db.replay_, &db.stats_,  &db.cpus_,
+                 &db.xsks_,  &db.crypto_, &db.summary_};
+    static_assert(std::size(fds) == std::size(kSharedMaps));
     for (size_t i = 0; i < std::size(kSharedMaps); ++i) {
         bpf_map* map = p.map(kSharedMaps[i]);
         if (!map) return make_error(EINVAL, "program '{}' has no map {}", p.family().name,
@@ -287,12 +323,16 @@ Result<void> SaDatabase::add(const std::vector<SecurityAssociation>& sas) {
         e.message += " (nothing was added)";
         return e;
     }
+    // The summary counts the new SAs before the program can find them: an unparsed frame
+    // must never pass on the word of a summary that is behind the table.
+    XDPKIT_TRY(raise_summary(sas));
     std::vector<ipsec_sa_key> added;
     auto undo = [&](Error e) -> Result<void> {
         for (const auto& k : added) (void)bpf_map_delete_elem(table_.get(), &k);
         // The slot being set up when it failed too: it may hold keys or a context already.
         for (size_t i = 0; i <= added.size() && i < slots.size(); ++i) (void)clear_slot(slots[i]);
         release_cpus();
+        (void)publish_summary();
         e.message += " (nothing was added)";
         return e;
     };
@@ -325,7 +365,7 @@ Result<void> SaDatabase::add(const std::vector<SecurityAssociation>& sas) {
             return undo(map_error("the SA table", sa, errno).error());
         added.push_back(key);
     }
-    return {};
+    return publish_summary();
 }
 
 Result<SaEntry> SaDatabase::remove(uint32_t spi, const IpAddress& dst) {
@@ -343,6 +383,7 @@ Result<SaEntry> SaDatabase::remove(uint32_t spi, const IpAddress& dst) {
         return make_error(errno, "cannot delete SPI {:#x}: {}", spi, std::strerror(errno));
     XDPKIT_TRY(clear_slot(value.slot));
     release_cpus();
+    XDPKIT_TRY(publish_summary());  // after the entry went: the summary never runs behind
     return gone;
 }
 
@@ -383,6 +424,7 @@ Result<bool> SaDatabase::flush() {
         XDPKIT_TRY(clear_slot(v.slot));
     }
     release_cpus();
+    XDPKIT_TRY(publish_summary());
     if (where_ == "program") return false;
     // An attached ipsec stage keeps the database: a new one would not be the one it reads.
     const std::string ns_dir = where_.substr(0, where_.rfind('/'));
@@ -391,6 +433,45 @@ Result<bool> SaDatabase::flush() {
     XDPKIT_TRY(remove_tree(where_));
     XDPKIT_TRY(remove_namespace_folder_if_empty());
     return true;
+}
+
+namespace {
+
+ipsec_sa_summary summary_of(const std::vector<std::pair<ipsec_sa_key, ipsec_sa>>& entries) {
+    ipsec_sa_summary s{};
+    for (const auto& [k, v] : entries) {
+        ++s.sas;
+        if (v.action != IPSEC_ACTION_PASS) ++s.not_pass;
+    }
+    return s;
+}
+
+Result<void> write_summary(int fd, const ipsec_sa_summary& s) {
+    const uint32_t zero = 0;
+    if (bpf_map_update_elem(fd, &zero, &s, 0) != 0)
+        return make_error(errno, "cannot write the SA summary: {}", std::strerror(errno));
+    return {};
+}
+
+}  // namespace
+
+Result<void> SaDatabase::publish_summary() {
+    if (summary_.get() < 0) return {};  // an older database, opened without create
+    auto entries = table_entries(table_.get());
+    if (!entries) return entries.error();
+    return write_summary(summary_.get(), summary_of(*entries));
+}
+
+Result<void> SaDatabase::raise_summary(const std::vector<SecurityAssociation>& sas) {
+    if (summary_.get() < 0) return {};
+    auto entries = table_entries(table_.get());
+    if (!entries) return entries.error();
+    ipsec_sa_summary s = summary_of(*entries);
+    for (const auto& sa : sas) {
+        ++s.sas;
+        if (sa.action != IPSEC_ACTION_PASS) ++s.not_pass;
+    }
+    return write_summary(summary_.get(), s);
 }
 
 Result<std::vector<SaEntry>> SaDatabase::list() const {

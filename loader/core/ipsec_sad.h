@@ -32,8 +32,8 @@ constexpr const char* kSaDatabasePin = "ipsec:sad";
 // nullopt when it has none (its folder is missing, or stale: of another namespace).
 Result<std::optional<std::string>> sa_database_dir();
 
-// Family hook, before load: points the object's shared maps at the namespace's pins, so
-// libbpf reuses them when they exist and pins the new ones when they do not.
+// Family hook, before load: makes the namespace's database when there is none (its summary
+// current), then points the object's shared maps at its pins, so libbpf reuses them.
 Result<void> share_sa_database(bpf_object* obj);
 
 // One SA as the database holds it, with what the program counted for it.
@@ -73,6 +73,9 @@ public:
     // publishes the whole of it once per batch — one system call per SA and batch instead of
     // one per packet. Written under the lock, so the program never reads it torn.
     Result<void> store_window(uint32_t slot, const ipsec_replay& r);
+    // Recounts sa_summary from the table (what the program decides unparsed frames by).
+    // add, remove and flush do it themselves; attach does it before a program loads.
+    Result<void> publish_summary();
     // Every SA, ordered by SPI then destination, with its keys when the key map has them
     // (the crypto engine needs them; to_json(SecurityAssociation) prints a fingerprint).
     Result<std::vector<SaEntry>> list() const;
@@ -90,6 +93,8 @@ private:
     Result<void> ensure_cpu(uint32_t cpu);
     void release_cpus();
     Result<void> clear_slot(uint32_t slot);
+    // The summary with sas counted in ahead of their table entries.
+    Result<void> raise_summary(const std::vector<SecurityAssociation>& sas);
     Result<std::optional<CryptoContexts>> crypto_for(
         const std::vector<SecurityAssociation>& sas) const;
 
@@ -97,6 +102,7 @@ private:
     std::vector<std::string> notes_;
     Fd table_, replay_, stats_, cpus_, xsks_, keys_;
     Fd crypto_;  // sa_crypto: the inline SAs' contexts (-1 in a database older than it)
+    Fd summary_;  // sa_summary (-1 in a database older than it, opened without create)
 };
 
 }  // namespace xdpkit

@@ -1,5 +1,6 @@
 #include "stats.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 
@@ -39,8 +40,11 @@ TableRates table_rates(const CounterTableSample* before, const CounterTableSampl
     for (size_t i = 0; i < after.rows.size(); ++i) {
         const CounterRow* prev = before && i < before->rows.size() ? &before->rows[i] : nullptr;
         RowRates r = row_rates(prev, after.rows[i], elapsed, per_cpu);
-        // A row that never counted anything is noise (proto_counters has 257 of them).
-        if (r.total.packets != 0 || r.total.bytes != 0) t.rows.push_back(std::move(r));
+        // A row that never counted anything is noise (proto_counters has 258 of them), but
+        // for the family's always-shown rows.
+        const bool shown = std::find(after.always_shown.begin(), after.always_shown.end(),
+                                     i) != after.always_shown.end();
+        if (r.total.packets != 0 || r.total.bytes != 0 || shown) t.rows.push_back(std::move(r));
     }
     return t;
 }

@@ -25,6 +25,7 @@ struct CounterTableSample {
     std::string map;        // the map's pin name: "action_counters", "proto_counters"
     std::string key_title;  // what an index is: "verdict", "protocol"
     std::vector<CounterRow> rows;  // every index of the map, zero or not
+    std::vector<uint32_t> always_shown = {};  // CounterTable::always_shown
 };
 
 struct StageSample {

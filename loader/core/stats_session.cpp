@@ -61,10 +61,11 @@ Result<ChainState> attached_chain(const Interface& iface) {
 
 Result<CounterTableSample> read_table(const std::string& stage_dir, const std::string& map,
                                       const std::string& key_title,
-                                      const std::function<std::string(uint32_t)>& key_name) {
+                                      const std::function<std::string(uint32_t)>& key_name,
+                                      const std::vector<uint32_t>& always_shown = {}) {
     auto values = read_pinned_percpu_datarecs(stage_dir + "/" + map);
     if (!values) return with_root_hint(values.error());
-    CounterTableSample t{map, key_title, {}};
+    CounterTableSample t{map, key_title, {}, always_shown};
     t.rows.reserve(values->size());
     for (uint32_t i = 0; i < values->size(); ++i)
         t.rows.push_back(CounterRow{key_name(i), std::move((*values)[i])});
@@ -79,7 +80,7 @@ Result<StageSample> read_stage(const StagePin& st, const FamilyLookup& lookup) {
     // A stage of a family this binary does not know still has its verdicts.
     if (const Family* f = lookup(st.family))
         for (const auto& ct : f->counters) {
-            auto t = read_table(st.dir, ct.map, ct.key_title, ct.key_name);
+            auto t = read_table(st.dir, ct.map, ct.key_title, ct.key_name, ct.always_shown);
             if (!t) return t.error();
             out.tables.push_back(std::move(*t));
         }

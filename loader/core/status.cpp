@@ -65,10 +65,18 @@ Result<InterfaceStatus> interface_status(const Interface& iface, const FamilyLoo
     s.mechanism = c.direct ? "direct" : "tail-call chain";
     s.link_id = c.link_info.id;
     for (const auto& st : c.stages) {
-        StageStatus out{st.slot, st.family, st.prog_id, st.dir, st.in_chain, {}, {}, {}};
+        StageStatus out{st.slot, st.family, st.prog_id, st.dir, st.in_chain, {}, {}, {}, {}};
         if (const Family* f = lookup(st.family)) {
             out.params = read_params(st.dir, *f);
             if (f->map_state) out.state = f->map_state(st.dir);
+            for (const auto& t : f->counters) {
+                if (t.always_shown.empty()) continue;
+                auto recs = read_pinned_datarecs(st.dir + "/" + t.map);
+                if (!recs) continue;
+                for (uint32_t i : t.always_shown)
+                    if (i < recs->size())
+                        out.counters.push_back({t.map, t.key_name(i), (*recs)[i]});
+            }
         }
         if (auto v = read_pinned_datarecs(st.dir + "/" XDPKIT_ACTION_COUNTERS_MAP)) out.verdicts = *v;
         s.stages.push_back(std::move(out));
@@ -94,6 +102,9 @@ Json to_json(const InterfaceStatus& s) {
             for (const auto& [k, v] : st.params) params[k] = v;
             Json state = Json::object();
             for (const auto& [k, v] : st.state) state[k] = v;
+            Json counters = Json::object();
+            for (const auto& c : st.counters)
+                counters[c.map][c.name] = {{"packets", c.total.packets}, {"bytes", c.total.bytes}};
             stages.push_back({{"slot", st.slot},
                               {"program", st.family},
                               {"prog_id", st.prog_id},
@@ -101,7 +112,8 @@ Json to_json(const InterfaceStatus& s) {
                               {"pin_dir", st.pin_dir},
                               {"params", params},
                               {"state", state},
-                              {"verdicts", action_counters_json(st.verdicts)}});
+                              {"verdicts", action_counters_json(st.verdicts)},
+                              {"counters", counters}});
         }
         j["chain"] = stages;
     }

@@ -25,6 +25,12 @@ struct StageStatus {
     std::vector<std::pair<std::string, std::string>> params;  // as loaded, read back from rodata
     std::vector<std::pair<std::string, std::string>> state;   // from its maps (Family::map_state)
     std::vector<xdpkit_datarec> verdicts;  // action_counters: totals per XDP verdict
+    // The family's always-shown counter rows (CounterTable::always_shown): map, row name, total.
+    struct Counter {
+        std::string map, name;
+        xdpkit_datarec total;
+    };
+    std::vector<Counter> counters;
 };
 
 struct InterfaceStatus {

@@ -103,11 +103,12 @@ std::vector<FilterCase> mixed_frames() {
         {"IPv6 routing, TCP", Packet().eth().ipv6().ipv6_ext(43, 2).tcp().bytes(), 6},
         {"ARP", Packet().eth().ethertype(0x0806).payload(28).bytes(), DROP_PROTO_NON_IP},
         {"IPv4 cut in its header", Packet().eth().ethertype(0x0800).payload(10).bytes(),
-         DROP_PROTO_NON_IP},
+         DROP_PROTO_UNPARSED},
     };
 }
 
-// Acts on the listed protocols only; everything else passes — and is still counted.
+// Acts on the listed protocols only, and on unparsed frames (which might be any of them:
+// fail closed); everything else passes — and is still counted.
 void expect_filter(const std::string& protos, const std::string& action,
                    const std::vector<uint32_t>& acted_on, uint32_t acted_verdict) {
     LoadedProgram p = load_alone(drop_family(), {{"action", action}, {"protos", protos}});
@@ -116,7 +117,8 @@ void expect_filter(const std::string& protos, const std::string& action,
         SCOPED_TRACE(std::string(c.what) + " with protos=" + protos + " action=" + action);
         const auto r = run_xdp(p.prog_fd(), c.frame);
         ASSERT_EQ(r.err, 0);
-        const bool acted = std::count(acted_on.begin(), acted_on.end(), c.slot) > 0;
+        const bool acted = c.slot == DROP_PROTO_UNPARSED ||
+                           std::count(acted_on.begin(), acted_on.end(), c.slot) > 0;
         EXPECT_EQ(r.verdict, acted ? acted_verdict : XDP_PASS_);
     }
     const auto protos_seen = counters(p, "proto_counters");
@@ -124,7 +126,8 @@ void expect_filter(const std::string& protos, const std::string& action,
     for (const auto& rec : protos_seen) total += rec.packets;
     EXPECT_EQ(total, frames.size()) << "every frame is counted, acted on or not";
     EXPECT_EQ(protos_seen[6].packets, 2u);
-    EXPECT_EQ(protos_seen[DROP_PROTO_NON_IP].packets, 2u);
+    EXPECT_EQ(protos_seen[DROP_PROTO_NON_IP].packets, 1u);
+    EXPECT_EQ(protos_seen[DROP_PROTO_UNPARSED].packets, 1u);
 }
 
 TEST(DropProtos, ActsOnTheListedProtocolsAndPassesTheRest) {
@@ -133,7 +136,7 @@ TEST(DropProtos, ActsOnTheListedProtocolsAndPassesTheRest) {
     expect_filter("non-ip", "drop", {DROP_PROTO_NON_IP}, XDP_DROP_);
     expect_filter("6,non-ip", "drop", {6, DROP_PROTO_NON_IP}, XDP_DROP_);
     expect_filter("all", "drop", {17, 1, 58, 6, DROP_PROTO_NON_IP}, XDP_DROP_);
-    // A protocol that none of the frames has: everything passes.
+    // A protocol that none of the frames has: everything passes, but the unparsed frame.
     expect_filter("sctp", "drop", {}, XDP_DROP_);
 }
 

@@ -51,10 +51,11 @@ std::vector<ProtoCase> proto_cases() {
         {"ARP", Packet().eth().ethertype(0x0806).payload(28).bytes(), DROP_PROTO_NON_IP},
         {"802.1Q ARP", Packet().eth().vlan(5).ethertype(0x0806).payload(28).bytes(),
          DROP_PROTO_NON_IP},
-        {"IPv6 with 7 extension headers (over the bound)",
+        {"IPv6 with 7 extension headers (past the ones read in place)",
          Packet().eth().ipv6().ipv6_ext(0).ipv6_ext(60).ipv6_ext(60).ipv6_ext(60).ipv6_ext(60)
              .ipv6_ext(60).ipv6_ext(60).udp().bytes(),
-         DROP_PROTO_NON_IP},
+         17},
+        {"IPv6 AH, UDP", Packet().eth().ipv6().ipv6_ext(51, 4).udp().bytes(), 17},
     };
 }
 
@@ -93,7 +94,7 @@ TEST(DropProgram, ActionPassPassesAndStillCounts) {
 
 // Every prefix of a tagged frame: the verdict never changes, nothing is read past the end
 // (the verifier guarantees that; this checks the classification stays sane), and every
-// frame is counted exactly once — cut inside the headers, it counts as non-IP.
+// frame is counted exactly once — cut inside the headers, it is unparsed (never non-IP).
 TEST(DropProgram, TruncatedAtEveryOffsetKeepsVerdictAndCountsOnce) {
     const auto full = Packet().eth().vlan(10, 0x88a8).vlan(20).ipv6().ipv6_ext(0).udp().bytes();
     const size_t headers = 14 + 4 + 4 + 40 + 8;  // through the hop-by-hop header
@@ -111,9 +112,10 @@ TEST(DropProgram, TruncatedAtEveryOffsetKeepsVerdictAndCountsOnce) {
     uint64_t total = 0;
     for (const auto& rec : protos) total += rec.packets;
     EXPECT_EQ(total, runs);
-    // Frames that hold the whole extension chain reach UDP; the shorter ones are non-IP.
+    // Frames that hold the whole extension chain reach UDP; the shorter ones are unparsed.
     EXPECT_EQ(protos[17].packets, full.size() - headers + 1);
-    EXPECT_EQ(protos[DROP_PROTO_NON_IP].packets, runs - (full.size() - headers + 1));
+    EXPECT_EQ(protos[DROP_PROTO_UNPARSED].packets, runs - (full.size() - headers + 1));
+    EXPECT_EQ(protos[DROP_PROTO_NON_IP].packets, 0u);
 }
 
 TEST(DropProgram, RejectsUnknownActionBeforeLoading) {

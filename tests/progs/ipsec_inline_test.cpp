@@ -174,15 +174,6 @@ long cbc_aes_refcnt() {
     return -1;
 }
 
-// Releases are deferred by RCU: wait for the count to come back.
-bool refcnt_settles_at(long want) {
-    for (int i = 0; i < 100; ++i) {
-        if (cbc_aes_refcnt() == want) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return false;
-}
-
 // Releases are deferred: wait for the count to fall to want or below (below: a late release
 // of an earlier test's context landed too; a context still held never gets there).
 bool refcnt_falls_to(long want) {

@@ -4,7 +4,9 @@
 Encrypts packets with scapy (tunnel and transport mode; IPv4; IPv6 with hop-by-hop and routing
 headers in front of ESP; NAT-T over IPv4 and IPv6; AES-CBC with HMAC-SHA1-96 and
 HMAC-SHA256-128, AES-GCM), with random SPIs and random, increasing sequence numbers per SA, adds
-IKE, a NAT-keepalive, an unknown SPI and plain UDP, writes the SA file and the capture, runs
+IKE, a NAT-keepalive, an unknown SPI and plain UDP, and ESP behind long IPv6 chains (up to the
+walk limit of 16 headers, into a multi-buffer frame's fragments, and past the limit: unparsed,
+dropped since some SA drops), writes the SA file and the capture, runs
 `xdpkit --json run ipsec --pcap F --sa-file S`, and checks:
   - each packet's verdict is the one its SA's action (or its kind) calls for;
   - each SA counted exactly its packets and bytes, and its highest sequence number is the one
@@ -23,8 +25,8 @@ import tempfile
 
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 try:
-    from scapy.all import (IP, UDP, Ether, IPv6, IPv6ExtHdrHopByHop, IPv6ExtHdrRouting, Raw,
-                           rdpcap, wrpcap)
+    from scapy.all import (IP, UDP, Ether, IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrHopByHop,
+                           IPv6ExtHdrRouting, PadN, Raw, rdpcap, wrpcap)
     from scapy.layers.ipsec import ESP, SecurityAssociation
 except ImportError as e:  # a failure, not a skip: the check did not run
     sys.exit(f"FAIL: python3-scapy is needed ({e}); run scripts/deps.sh")
@@ -37,6 +39,7 @@ rng = random.Random(SEED)
 V4_SRC, V4_DST = "198.18.0.1", "198.18.0.2"
 V6_SRC, V6_DST = "fc00:dead:cafe::1", "fc00:dead:cafe::2"
 VERDICT = {"drop": "drop", "pass": "pass", "cpu:0": "redirect", "xsk:0": "pass"}
+WALK_LIMIT = 16  # XDPKIT_IPV6_EXT_MAX (include/xdpkit/common.h)
 
 # name, scapy algorithms, xdpkit algorithms, outer family, mode, NAT-T, action
 SHAPES = [
@@ -82,6 +85,18 @@ def inner(fam, n):
     return IPv6(src="fc00:dead:cafe:1::1", dst="fc00:dead:cafe:1::2") / udp / payload
 
 
+def behind_chain(esp_packet, sizes):
+    """The IPv6 ESP packet with destination-options headers between its IPv6 header and its
+    ESP: "small" is 8 bytes, "big" 2048."""
+    chain = [IPv6ExtHdrDestOpt(nh=60, options=[PadN(optdata=bytes(253))] * 8 if n == "big" else [])
+             for n in sizes]
+    chain[-1].nh = 50
+    pkt = IPv6(src=esp_packet[IPv6].src, dst=esp_packet[IPv6].dst)
+    for h in chain:
+        pkt = pkt / h
+    return pkt / Raw(bytes(esp_packet[ESP]))
+
+
 def frame_of(pkt):
     """The Ethernet frame of an encrypted packet. scapy 2.5.0 writes 8 as the UDP length of
     NAT-T over IPv4 (its ESP then dissects as padding): set it to what the IP header says,
@@ -98,7 +113,8 @@ def frame_of(pkt):
 def main():
     frames, expect, sa_entries, per_sa = [], [], [], {}
     events = {"esp-ipv4": 0, "esp-ipv6": 0, "esp-in-udp": 0, "ike": 0, "nat-keepalive": 0,
-              "not-esp": 0, "unknown-spi": 0, "steer-failed": 0}
+              "not-esp": 0, "unknown-spi": 0, "steer-failed": 0, "unparsed": 0}
+    deep_sa = None
     spis = rng.sample(range(0x100, 1 << 32), len(SHAPES) + 1)
     for shape, spi in zip(SHAPES, spis):
         sa, entry, outer = make_sa(shape, spi)
@@ -121,6 +137,28 @@ def main():
             events["esp-in-udp" if natt else f"esp-ipv{fam}"] += 1
             if action == "xsk:0":
                 events["steer-failed"] += 1  # no socket in a run: passed, counted
+        if shape[0] == "v6-tunnel-cbc-sha1":
+            deep_sa = (sa, spi, fam, seq)
+    # ESP of the IPv6 drop SA behind long chains: 7 up to the limit of small headers, and two
+    # of 2048 bytes that put ESP past the first buffer (3520 bytes in BPF_PROG_RUN). Found and
+    # dropped as the SA says; past the limit, unparsed — dropped too, as an SA drops.
+    sa, spi, fam, seq = deep_sa
+    # Past the limit first: its sequence number stays below the others', so the highest scapy
+    # reads back is one xdpkit counted.
+    for sizes in (["small"] * (WALK_LIMIT + 1), ["small"] * rng.randrange(7, WALK_LIMIT + 1),
+                  ["big", "big", "small"]):
+        seq += rng.randrange(1, 1000)
+        sa.seq_num = seq
+        frame = frame_of(behind_chain(sa.encrypt(inner(fam, 200)), sizes))
+        frames.append(frame)
+        expect.append("drop")
+        if len(sizes) > WALK_LIMIT:
+            events["unparsed"] += 1
+            continue
+        per_sa[spi]["packets"] += 1
+        per_sa[spi]["bytes"] += len(frame)
+        per_sa[spi]["highest_seq"] = seq
+        events["esp-ipv6"] += 1
     # The kinds that pass without a lookup, and an SPI no SA has (unknown-spi=pass).
     natt4 = Ether() / IP(src=V4_SRC, dst=V4_DST) / UDP(sport=4500, dport=4500)
     frames += [Ether(bytes(natt4 / Raw(b"\x00\x00\x00\x00" + bytes(60)))),

@@ -76,7 +76,8 @@ TEST(Ipsec, IkeKeepalivesFragmentsAndOtherTrafficPassUntouched) {
     auto keepalive = Packet(natt).payload(1, 0xff).bytes();
     auto frag4 = esp4(1);
     frag4[14 + 6] = 0x20;  // more fragments
-    auto frag6 = Packet().eth().ipv6().ipv6_ext(44).esp(kSpi, 1).payload(kCbcBody).bytes();
+    auto frag6 = Packet().eth().ipv6().ipv6_fragment(0, true).esp(kSpi, 1).payload(kCbcBody)
+                     .bytes();
     auto udp = Packet().eth().ipv4().udp(1000, 53).payload(20).bytes();
     for (const auto& f : {ike, keepalive, frag4, frag6, udp}) EXPECT_EQ(fx.verdict(f), kPass);
     EXPECT_EQ(fx.event(IPSEC_EV_IKE), 1u);
@@ -117,9 +118,10 @@ TEST(Ipsec, ASourceBoundSaOnlyMatchesItsSource) {
     EXPECT_EQ(fx.sa().stats.packets, 1u);
 }
 
-// Every prefix of an ESP frame: before the protocol can be read it is not identifiable and
-// passes; from there on its IP header claims more than the frame holds, and it is dropped
-// as malformed. Never passed as ESP, never counted against the SA.
+// Every prefix of an ESP frame: before the protocol can be read it is unparsed (passed here:
+// every SA passes, and so does unknown ESP); from there on its IP header claims more than the
+// frame holds, and it is dropped as malformed. Never passed as ESP, never counted against the
+// SA.
 TEST(Ipsec, EveryTruncationOffsetIsMalformedOnceEspIsIdentifiable) {
     struct Shape {
         const char* name;
@@ -140,7 +142,8 @@ TEST(Ipsec, EveryTruncationOffsetIsMalformedOnceEspIsIdentifiable) {
             const std::vector<uint8_t> part(s.frame.begin(), s.frame.begin() + cut);
             ASSERT_EQ(fx.verdict(part), cut < s.identifiable ? kPass : kDrop) << "cut " << cut;
         }
-        EXPECT_EQ(fx.event(IPSEC_EV_NOT_ESP), s.identifiable - 14);
+        EXPECT_EQ(fx.event(IPSEC_EV_UNPARSED), s.identifiable - 14);
+        EXPECT_EQ(fx.event(IPSEC_EV_NOT_ESP), 0u);
         EXPECT_EQ(fx.event(IPSEC_EV_MALFORMED), s.frame.size() - s.identifiable);
         EXPECT_EQ(fx.sa(0).stats.packets + fx.sa(1).stats.packets, 0u);
         EXPECT_EQ(fx.verdict(s.frame), kPass);  // whole, it is fine

@@ -26,6 +26,13 @@ struct Frame {
     uint32_t proto_slot;  // drop's proto_counters index for it
 };
 
+Packet behind_dst_opts(size_t n) {
+    Packet p;
+    p.eth().ipv6();
+    for (size_t i = 0; i < n; ++i) p.ipv6_ext(60);
+    return p;
+}
+
 std::vector<Frame> mixed_frames() {
     return {
         {Packet().eth().ipv4().udp().payload(18).bytes(), 17},
@@ -33,6 +40,7 @@ std::vector<Frame> mixed_frames() {
         {Packet().eth().ipv4().icmp_echo().payload(56).bytes(), 1},
         {Packet().eth().ethertype(0x0806).payload(28).bytes(), DROP_PROTO_NON_IP},
         {Packet().eth().ipv4("198.18.0.3", "198.18.0.4").udp(53, 53).payload(100).bytes(), 17},
+        {behind_dst_opts(XDPKIT_IPV6_EXT_MAX + 1).udp().bytes(), DROP_PROTO_UNPARSED},
     };
 }
 
@@ -54,9 +62,10 @@ protected:
         return std::move(r).value();
     }
 
-    // Packets and bytes per index that the frames should leave in drop's proto_counters.
+    // Packets and bytes per index that the frames should leave in drop's proto_counters
+    // (`unparsed` is always there, zero or not).
     std::map<uint32_t, std::pair<uint64_t, uint64_t>> expected_protos(uint64_t runs) const {
-        std::map<uint32_t, std::pair<uint64_t, uint64_t>> m;
+        std::map<uint32_t, std::pair<uint64_t, uint64_t>> m{{DROP_PROTO_UNPARSED, {0, 0}}};
         for (const auto& f : frames_) {
             m[f.proto_slot].first += runs;
             m[f.proto_slot].second += runs * f.bytes.size();
@@ -105,7 +114,7 @@ TEST_F(RunCapture, DropDropsEveryPacketAndCountsEachProtocol) {
               (std::map<uint32_t, std::pair<uint64_t, uint64_t>>{
                   {XDP_DROP_, {frames_.size(), total_bytes()}}}));
     EXPECT_EQ(rows_of(table(r, "proto_counters")), expected_protos(1));
-    EXPECT_EQ(table(r, "proto_counters").rows.back().name, "non-ip");
+    EXPECT_EQ(table(r, "proto_counters").rows.back().name, "unparsed");
     EXPECT_EQ(r.params.at("action"), "drop");
 }
 
@@ -169,7 +178,8 @@ TEST_F(RunCapture, SnaplenCutPacketRunsWhatWasCapturedAndStaysMarkedCut) {
     EXPECT_EQ(r.frames[0].len_in, 64u);
     EXPECT_EQ(r.frames[0].wire_len, wire);
     EXPECT_EQ(rows_of(table(r, "proto_counters")),
-              (std::map<uint32_t, std::pair<uint64_t, uint64_t>>{{17, {1, 64}}}));
+              (std::map<uint32_t, std::pair<uint64_t, uint64_t>>{{17, {1, 64}},
+                                                                 {DROP_PROTO_UNPARSED, {0, 0}}}));
     auto got = read_pcap(out);
     ASSERT_TRUE(got);
     EXPECT_EQ(got->at(0).wire_len, wire);

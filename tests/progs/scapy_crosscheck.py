@@ -3,9 +3,11 @@
 
 Builds a capture of a random mix of frames (IPv4/IPv6 with TCP, UDP, ICMP, ICMPv6, ESP, GRE,
 SCTP; IPv4 options; IPv6 extension headers; 802.1Q and QinQ tags; ARP and other non-IP
-frames; a jumbo frame), counts packets and bytes per upper-layer protocol with scapy's own
-dissection of the file, runs `xdpkit --json run drop --pcap FILE --out OUT`, and compares:
-proto_counters (non-IP frames in slot 256), the verdicts, and the --out file read back by
+frames; a jumbo frame; IPv6 chains of every skippable kind, long ones, ones that run into a
+multi-buffer frame's fragments and ones past drop's walk limit), counts packets and bytes per
+upper-layer protocol with scapy's own dissection of the file, runs `xdpkit --json run drop
+--pcap FILE --out OUT`, and compares: proto_counters (non-IP frames in slot 256, frames whose
+chain cannot be walked in slot 257, `unparsed`), the verdicts, and the --out file read back by
 scapy. Prints both tables; exits 1 on any mismatch.
 
 The xdpkit binary is $XDPKIT (meson passes it). $XDPKIT_SEED replays a run; the seed is
@@ -24,13 +26,17 @@ try:
     from scapy.all import (ARP, GRE, ICMP, IP, SCTP, TCP, UDP, Dot1AD, Dot1Q, Ether,
                            ICMPv6EchoRequest, IPOption_Router_Alert, IPv6,
                            IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop,
-                           IPv6ExtHdrRouting, Raw, rdpcap, wrpcap)
-    from scapy.layers.ipsec import ESP
+                           IPv6ExtHdrRouting, PadN, Raw, rdpcap, wrpcap)
+    from scapy.layers.inet6 import MIP6MH_BRR
+    from scapy.layers.ipsec import AH, ESP
 except ImportError as e:  # a failure, not a skip: the check did not run
     sys.exit(f"FAIL: python3-scapy is needed ({e}); run scripts/deps.sh")
 
 NON_IP = 256  # drop's DROP_PROTO_NON_IP (include/xdpkit/drop.h)
-IPV6_EXT = (IPv6ExtHdrHopByHop, IPv6ExtHdrRouting, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment)
+UNPARSED = 257  # DROP_PROTO_UNPARSED
+WALK_LIMIT = 16  # XDPKIT_IPV6_EXT_MAX (include/xdpkit/common.h)
+# The extension headers drop skips (RFC 8200 §4, AH, Mobility, HIP, Shim6).
+EXT_TYPES = {0, 43, 44, 51, 60, 135, 139, 140}
 V4 = ("198.18.0.1", "198.18.0.2")
 V6 = ("fc00:dead:cafe::1", "fc00:dead:cafe::2")
 
@@ -43,8 +49,37 @@ def payload(rng):
     return Raw(random_bytes(rng, rng.randint(0, 200)))
 
 
+def stack(headers):
+    head = headers[0]
+    for h in headers[1:]:
+        head = head / h
+    return head
+
+
+def short_ext(rng):
+    return rng.choice([lambda: IPv6ExtHdrHopByHop(), lambda: IPv6ExtHdrDestOpt(),
+                       lambda: IPv6ExtHdrRouting(addresses=[V6[1]]),
+                       lambda: IPv6ExtHdrFragment(id=rng.randrange(1 << 32))])()
+
+
+def long_chain(rng, n):
+    """n extension headers of random kinds, in no particular order."""
+    return stack([short_ext(rng) for _ in range(n)])
+
+
+def big_dst_opts():
+    """A 2048-byte destination-options header: two of them run past the 3520 bytes of a
+    BPF_PROG_RUN frame's first buffer."""
+    return IPv6ExtHdrDestOpt(options=[PadN(optdata=b"\0" * 253)] * 8)
+
+
+def ah(nh):
+    """AH with a 12-byte ICV (RFC 4302 §2.2: payloadlen 4 is 24 bytes)."""
+    return AH(nh=nh, payloadlen=4, spi=0x100, seq=1, icv=b"\0" * 12)
+
+
 def ipv6_ext_chain(rng):
-    """Up to three extension headers: within drop's bound of six, in RFC 8200 order."""
+    """Up to three extension headers, in RFC 8200 order."""
     chain = []
     if rng.random() < 0.5:
         chain.append(IPv6ExtHdrHopByHop())
@@ -78,6 +113,13 @@ KINDS = {
     "ipv6 ext udp": lambda r: IPv6(src=V6[0], dst=V6[1]) / ipv6_ext_chain(r) / UDP() / payload(r),
     "ipv6 ext tcp": lambda r: IPv6(src=V6[0], dst=V6[1]) / ipv6_ext_chain(r) / TCP() / payload(r),
     "ipv6 ext icmpv6": lambda r: IPv6(src=V6[0], dst=V6[1]) / ipv6_ext_chain(r) / ICMPv6EchoRequest(),
+    "ipv6 long chain udp": lambda r: IPv6(src=V6[0], dst=V6[1]) / long_chain(r, r.randint(7, WALK_LIMIT)) / UDP() / payload(r),
+    "ipv6 chain past the limit": lambda r: IPv6(src=V6[0], dst=V6[1]) / long_chain(r, r.randint(WALK_LIMIT + 1, WALK_LIMIT + 8)) / UDP() / payload(r),
+    "ipv6 chain into fragments": lambda r: IPv6(src=V6[0], dst=V6[1]) / big_dst_opts() / big_dst_opts() / IPv6ExtHdrDestOpt() / UDP() / payload(r),
+    "ipv6 ah udp": lambda r: IPv6(src=V6[0], dst=V6[1], nh=51) / ah(17) / UDP() / payload(r),
+    "ipv6 dst-opts ah tcp": lambda r: IPv6(src=V6[0], dst=V6[1]) / IPv6ExtHdrDestOpt(nh=51) / ah(6) / TCP() / payload(r),
+    "ipv6 mobility": lambda r: IPv6(src=V6[0], dst=V6[1]) / MIP6MH_BRR(),
+    "ipv6 later fragment": lambda r: IPv6(src=V6[0], dst=V6[1]) / IPv6ExtHdrFragment(offset=r.randint(1, 100), nh=r.choice([17, 60])) / payload(r),
     "arp": lambda r: ARP(psrc=V4[0], pdst=V4[1]),
     "lldp-like": lambda r: Raw(random_bytes(r, 40)),  # EtherType set below: not IP
 }
@@ -97,18 +139,33 @@ def frame(kind, rng):
 
 
 def upper_protocol(pkt):
-    """The IP protocol after any extension headers, from scapy's dissection; NON_IP else."""
+    """The IP protocol after any extension headers, from scapy's dissection: NON_IP for other
+    EtherTypes, UNPARSED where drop's walk gives up (past WALK_LIMIT headers, a later fragment
+    naming an extension header)."""
     layer = pkt.payload
     while isinstance(layer, (Dot1Q, Dot1AD)):
         layer = layer.payload
     if isinstance(layer, IP):
         return layer.proto
-    if isinstance(layer, IPv6):
+    if not isinstance(layer, IPv6):
+        return NON_IP
+    nh, layer, walked = layer.nh, layer.payload, 0
+    while nh in EXT_TYPES:
+        if walked == WALK_LIMIT:
+            return UNPARSED
+        walked += 1
+        if nh == 51:
+            # scapy leaves what AH protects undissected (Raw); its next header is byte 0. The
+            # capture only has AH right before the upper layer.
+            nxt = layer.nh if isinstance(layer, AH) else bytes(layer)[0]
+            assert nxt not in EXT_TYPES, "AH before another extension header"
+            return nxt
+        if isinstance(layer, IPv6ExtHdrFragment) and layer.offset:
+            return UNPARSED if layer.nh in EXT_TYPES else layer.nh
+        if nh in (135, 139, 140) and layer.nh == 59:
+            return nh  # Mobility/HIP/Shim6 ending the chain are the protocol
         nh, layer = layer.nh, layer.payload
-        while isinstance(layer, IPV6_EXT):
-            nh, layer = layer.nh, layer.payload
-        return nh
-    return NON_IP
+    return nh
 
 
 def scapy_counts(path):
@@ -156,7 +213,8 @@ def main():
             sys.exit(f"FAIL: xdpkit exited {run.returncode}: {run.stderr.strip()}")
         report = json.loads(run.stdout)
         rows = report["counters"]["proto_counters"]
-        got = {r["index"]: (r["packets"], r["bytes"]) for r in rows}
+        # `unparsed` is shown even at zero; scapy's table has only what it saw.
+        got = {r["index"]: (r["packets"], r["bytes"]) for r in rows if r["packets"] or r["bytes"]}
         names = {r["index"]: r["protocol"] for r in rows}
 
         print(f"{len(frames)} frames of {len(KINDS)} kinds")

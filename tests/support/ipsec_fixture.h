@@ -21,8 +21,9 @@ inline SaDatabase must_db(Result<SaDatabase> r) {
 }
 
 struct IpsecFixture {
-    explicit IpsecFixture(std::vector<SecurityAssociation> sas, const std::string& unknown = "pass")
-        : prog(load_alone(ipsec_family(), {{"unknown-spi", unknown}})),
+    explicit IpsecFixture(std::vector<SecurityAssociation> sas, const std::string& unknown = "pass",
+                          ParamValues more = {})
+        : prog(load_alone(ipsec_family(), with_unknown_spi(std::move(more), unknown))),
           db(must_db(SaDatabase::of_program(prog))) {
         auto added = db.add(sas);
         if (!added) throw std::runtime_error(added.error().message);
@@ -33,6 +34,10 @@ struct IpsecFixture {
         return r;
     }
     uint32_t verdict(const std::vector<uint8_t>& frame) { return run(frame).verdict; }
+    static ParamValues with_unknown_spi(ParamValues p, const std::string& unknown) {
+        p["unknown-spi"] = unknown;
+        return p;
+    }
     uint64_t event(uint32_t ev) { return counters(prog, IPSEC_EVENTS_MAP)[ev].packets; }
     SaEntry sa(size_t i = 0) {
         auto l = db.list();

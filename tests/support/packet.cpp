@@ -99,10 +99,17 @@ Packet& Packet::ipv6(const std::string& src, const std::string& dst) {
 
 Packet& Packet::ipv6_ext(uint8_t type, uint8_t len_units) {
     set_next(0, type);
-    // Fragment headers are always 8 bytes; the others are (len_units + 1) * 8.
-    std::vector<uint8_t> h(type == 44 ? 8 : (len_units + 1) * 8u, 0);
-    if (type != 44) h[1] = len_units;
+    const size_t size = type == 44 ? 8 : type == 51 ? (len_units + 2) * 4u : (len_units + 1) * 8u;
+    std::vector<uint8_t> h(size, 0);
+    if (type != 44) h[1] = len_units;  // a fragment header's second byte is reserved
     push(Kind::Ipv6Ext, h);
+    return *this;
+}
+
+Packet& Packet::ipv6_fragment(uint16_t offset_units, bool more) {
+    ipv6_ext(44);
+    put16(buf_, layers_.back().offset + 2,
+          static_cast<uint16_t>((offset_units << 3) | (more ? 1 : 0)));
     return *this;
 }
 

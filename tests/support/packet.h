@@ -24,7 +24,14 @@ public:
                  uint8_t options_words = 0);
     Packet& ipv6(const std::string& src = "fc00:dead:cafe::1",
                  const std::string& dst = "fc00:dead:cafe::2");
-    Packet& ipv6_ext(uint8_t type, uint8_t len_units = 0);  // hop-by-hop, routing, dst-opts, frag
+    // An IPv6 extension header of any kind the programs skip, its body zero (Pad1 options):
+    // hop-by-hop (0), routing (43), destination options (60), Mobility (135), HIP (139),
+    // Shim6 (140) are (len_units + 1) * 8 bytes (RFC 8200 §4.3); AH (51) is (len_units + 2) * 4
+    // (RFC 4302 §2.2; even len_units keep IPv6's 8-byte alignment); a fragment header (44) is
+    // 8 bytes, offset 0 and no M flag: an atomic fragment (RFC 6946), see ipv6_fragment.
+    Packet& ipv6_ext(uint8_t type, uint8_t len_units = 0);
+    // A fragment header (RFC 8200 §4.5): offset in 8-octet units, M flag.
+    Packet& ipv6_fragment(uint16_t offset_units, bool more);
     Packet& udp(uint16_t sport = 1024, uint16_t dport = 9);
     Packet& tcp(uint16_t sport = 1024, uint16_t dport = 80);
     Packet& icmp_echo();    // ICMPv4 echo request

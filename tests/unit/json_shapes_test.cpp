@@ -31,10 +31,11 @@ TEST(JsonShapes, StatusOfAChainListsStagesInOrderWithParamsAndVerdicts) {
     s.mechanism = "tail-call chain";
     s.link_id = 3;
     s.pin_dir = "/sys/fs/bpf/xdpkit/lab/veth0";
-    StageStatus drop{0, "drop", 11, s.pin_dir + "/drop", true, {{"action", "pass"}}, {}, {}};
+    StageStatus drop{0, "drop", 11, s.pin_dir + "/drop", true, {{"action", "pass"}}, {}, {},
+                     {{"proto_counters", "unparsed", {2, 180}}}};
     drop.verdicts = {{0, 0}, {0, 0}, {5, 420}, {0, 0}, {0, 0}};
     StageStatus redirect{1, "redirect", 12, s.pin_dir + "/redirect", true, {{"via", "devmap"}},
-                         {{"to", "veth2"}}, {}};
+                         {{"to", "veth2"}}, {}, {}};
     s.stages = {drop, redirect};
     const Json j = to_json(s);
     EXPECT_EQ(j["mechanism"], "tail-call chain");
@@ -46,8 +47,12 @@ TEST(JsonShapes, StatusOfAChainListsStagesInOrderWithParamsAndVerdicts) {
     EXPECT_EQ(j["chain"][0]["verdicts"]["pass"]["bytes"], 420);
     EXPECT_TRUE(j["chain"][0]["state"].is_object());
     EXPECT_TRUE(j["chain"][0]["state"].empty());
+    EXPECT_EQ(j["chain"][0]["counters"]["proto_counters"]["unparsed"]["packets"], 2);
+    EXPECT_EQ(j["chain"][0]["counters"]["proto_counters"]["unparsed"]["bytes"], 180);
     EXPECT_EQ(j["chain"][1]["program"], "redirect");
     EXPECT_EQ(j["chain"][1]["state"]["to"], "veth2");
+    EXPECT_TRUE(j["chain"][1]["counters"].is_object());
+    EXPECT_TRUE(j["chain"][1]["counters"].empty());
 }
 
 // status lists a stale pin folder as its own element after the interfaces, whose objects keep

@@ -19,7 +19,7 @@ TEST(Params, AcceptsKnownChoice) {
 TEST(Params, RejectsUnknownKeyNamingTheKnownOnes) {
     auto r = parse_param_args(drop_family(), {"speed=9"});
     ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().message, "program 'drop' has no parameter 'speed' (known: action protos)");
+    EXPECT_EQ(r.error().message, "program 'drop' has no parameter 'speed' (known: action protos unparsed)");
 }
 
 TEST(Params, RejectsFamilyWithoutParams) {
