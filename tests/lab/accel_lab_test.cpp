@@ -249,12 +249,7 @@ TEST_F(AccelLab, BadInputLeavesEverythingAsItWas) {
                          "--action", "drop"});
     ASSERT_EQ(r.status, 0) << r.err;
     attach_ok(lab, {"ipsec", "veth0"});
-    // What was set up, without the counters background traffic (neighbour discovery) moves.
-    auto setup = [&] {
-        json st = lab.status();
-        for (auto& stage : st.at("chain")) stage.erase("verdicts");
-        return st;
-    };
+    auto setup = [&] { return set_up_state(lab.status()); };
     const json before_status = setup();
     const json before_sas = sa_list();
     const std::string sa = dir.file("sa.txt");

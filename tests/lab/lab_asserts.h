@@ -26,6 +26,17 @@ inline void expect_one_error_line(const CommandResult& r) {
     EXPECT_EQ(r.err.rfind("xdpkit: ", 0), 0u) << r.err;
 }
 
+// What a status row says was set up — programs, ids, pins, parameters — without the counters,
+// which background traffic (a late neighbour or router solicitation) may move at any moment.
+inline nlohmann::json set_up_state(nlohmann::json status) {
+    if (status.contains("chain"))
+        for (auto& stage : status.at("chain")) {
+            stage.erase("verdicts");
+            stage.erase("counters");
+        }
+    return status;
+}
+
 // `status dev` in ns: no program at all, xdpkit's or another's.
 inline void expect_nothing_attached(const std::string& ns, const std::string& dev) {
     const auto r = xdpkit_in(ns, {"--json", "status", dev});
