@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "cmd/command.h"
+#include "core/bpf_privileges.h"
 #include "core/libbpf_log.h"
 #include "core/netns.h"
 #include "core/version.h"
@@ -67,13 +68,22 @@ int main(int argc, char** argv) {
     }
 
     capture_libbpf_log(g.verbose);
-    const Handler* handler = table.chosen(app);
-    if (!handler) {
+    const ChosenCommand chosen = table.chosen(app);
+    if (!chosen.handler) {
         fmt::print(stderr, "xdpkit: choose a subcommand; see 'xdpkit --help'\n");
         return 2;
     }
+    // Before the namespace is entered: without the privileges, entering it fails too, with a
+    // less useful message, and nothing of the command's state could be read.
+    if (chosen.needs == Needs::BpfPrivileges) {
+        if (const std::string refusal = refusal_without_privileges(chosen.path);
+            !refusal.empty()) {
+            fmt::print(stderr, "xdpkit: {}\n", refusal);
+            return 1;
+        }
+    }
     Result<void> r = enter_netns_for_process(g.netns);
-    if (r) r = (*handler)(g);
+    if (r) r = (*chosen.handler)(g);
     if (!r) {
         const std::string log = take_libbpf_log();
         if (g.verbose && !log.empty()) fmt::print(stderr, "{}", log);

@@ -12,6 +12,7 @@
 #include "core/accel_live.h"
 #include "core/accel_offline.h"
 #include "core/accel_report.h"
+#include "core/bpf_privileges.h"
 #include "core/crypto_backend.h"
 #include "core/ticker.h"
 #include "core/units.h"
@@ -119,7 +120,12 @@ Result<void> handle_accel(const AccelArgs& a, const GlobalOptions& g) {
         return make_error(EINVAL, "accel {} --backend kfunc: the kfunc path decrypts inside XDP, "
                                   "with no engine to run: 'xdpkit ipsec sa add --action inline ...' "
                                   "and 'xdpkit attach ipsec {}'", a.iface, a.iface);
-    if (!a.iface.empty()) return run_live(a, g);
+    if (!a.iface.empty()) {
+        if (const std::string refusal = refusal_without_privileges("accel (live)");
+            !refusal.empty())
+            return make_error(EPERM, "{}", refusal);
+        return run_live(a, g);
+    }
     if (a.pcap.empty())
         return make_error(EINVAL, "accel: give IFACE (live: decrypt what the ipsec program "
                                   "steers to an AF_XDP socket) or --pcap FILE (offline)");
@@ -147,7 +153,9 @@ void register_accel(CommandTable& t, CLI::App& app) {
     CLI::App* cmd = t.add(app, "accel",
                           "Decrypt ESP with the crypto engine: live on an interface, or offline on "
                           "a capture",
-                          [a](const GlobalOptions& g) { return handle_accel(*a, g); });
+                          [a](const GlobalOptions& g) { return handle_accel(*a, g); },
+                          // Offline it may need no privilege at all; live asks in handle_accel.
+                          Needs::Nothing);
     cmd->add_option("iface", a->iface,
                     "Live: decrypt the ESP the ipsec program on this interface steers to the "
                     "engine's AF_XDP socket");

@@ -34,28 +34,50 @@ Result<void> print_result(const Result<T>& r, const GlobalOptions& g,
     return {};
 }
 
+// What a command needs before it runs. Most read or change BPF state — programs by id, maps,
+// pins — that the kernel hides from a process without the privileges; run anyway, they would
+// report what they could not read (issue 16 item 4: `status` called xdpkit's own chain "not
+// attached by xdpkit"). The few that read nothing of the kernel's say so when added.
+enum class Needs {
+    BpfPrivileges,  // refused up front, in one line, without them
+    Nothing,        // list, version; or a command whose own failure already names the privilege
+};
+
+struct ChosenCommand {
+    const Handler* handler = nullptr;
+    Needs needs = Needs::BpfPrivileges;
+    std::string path;  // as typed: "ipsec sa list"
+};
+
 class CommandTable {
 public:
     CLI::App* add(CLI::App& parent, const std::string& name, const std::string& description,
-                  Handler handler) {
+                  Handler handler, Needs needs = Needs::BpfPrivileges) {
         CLI::App* sub = parent.add_subcommand(name, description);
-        handlers_[sub] = std::move(handler);
+        commands_[sub] = {std::move(handler), needs};
         return sub;
     }
-    // The handler of the deepest subcommand the user chose, or nullptr.
-    const Handler* chosen(CLI::App& app) const {
-        const Handler* found = nullptr;
+    // The deepest subcommand the user chose that has a handler; handler is nullptr without one.
+    ChosenCommand chosen(CLI::App& app) const {
+        ChosenCommand found;
+        std::string path;
         for (CLI::App* cur = &app; cur;) {
             auto subs = cur->get_subcommands();
             if (subs.empty()) break;
             cur = subs.front();
-            if (auto it = handlers_.find(cur); it != handlers_.end()) found = &it->second;
+            path += (path.empty() ? "" : " ") + cur->get_name();
+            if (auto it = commands_.find(cur); it != commands_.end())
+                found = {&it->second.handler, it->second.needs, path};
         }
         return found;
     }
 
 private:
-    std::map<CLI::App*, Handler> handlers_;
+    struct Entry {
+        Handler handler;
+        Needs needs;
+    };
+    std::map<CLI::App*, Entry> commands_;
 };
 
 // One per loader/cmd file; loader/cmd/commands.cpp lists them.

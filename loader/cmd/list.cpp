@@ -71,7 +71,8 @@ void register_list(CommandTable& t, CLI::App& app) {
                       fmt::print("{:<10}   --param {}: {}\n", "", param_text(p), p.help);
               }
               return {};
-          });
+          },
+          Needs::Nothing);
 }
 
 }  // namespace xdpkit

@@ -107,7 +107,9 @@ Result<void> handle_run(const RunArgs& a, const GlobalOptions& g) {
 void register_run(CommandTable& t, CLI::App& app) {
     auto a = std::make_shared<RunArgs>();
     CLI::App* cmd = t.add(app, "run", "Run every packet of a capture through a program (BPF_PROG_RUN)",
-                          [a](const GlobalOptions& g) { return handle_run(*a, g); });
+                          [a](const GlobalOptions& g) { return handle_run(*a, g); },
+                          // It touches no interface or pin; a refused load names the privilege.
+                          Needs::Nothing);
     cmd->add_option("program", a->program, "Program to run (see 'xdpkit list')")->required();
     cmd->add_option("--pcap", a->pcap, "Capture to read (pcap or pcapng, Ethernet)")->required();
     cmd->add_option("--param", a->params, "Program parameter KEY=VALUE (repeatable)");

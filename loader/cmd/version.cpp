@@ -17,7 +17,8 @@ void register_version(CommandTable& t, CLI::App& app) {
               else
                   fmt::print("{}\n", version_text(v));
               return {};
-          });
+          },
+          Needs::Nothing);
 }
 
 }  // namespace xdpkit

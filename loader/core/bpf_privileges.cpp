@@ -43,4 +43,18 @@ BpfPrivileges current_bpf_privileges() {
     return p;
 }
 
+std::string missing_privileges_advice(const BpfPrivileges& have) {
+    if (have.can_load_xdp()) return {};
+    return have.host_user_ns ? "needs CAP_BPF and CAP_NET_ADMIN: run as root"
+                             : "needs CAP_BPF and CAP_NET_ADMIN: run as root (capabilities "
+                               "inside a user namespace do not count)";
+}
+
+std::string refusal_without_privileges(const std::string& what) {
+    const std::string advice = missing_privileges_advice(current_bpf_privileges());
+    if (advice.empty()) return {};
+    return what + " " + advice + "; without them the kernel does not show xdpkit's programs, "
+           "maps and pins";
+}
+
 }  // namespace xdpkit

@@ -3,6 +3,8 @@
 // reported to root as "run as root").
 #pragma once
 
+#include <string>
+
 namespace xdpkit {
 
 struct BpfPrivileges {
@@ -23,5 +25,13 @@ struct BpfPrivileges {
 
 // This process's, read now.
 BpfPrivileges current_bpf_privileges();
+
+// What to do when `have` cannot load an XDP program — "needs CAP_BPF and CAP_NET_ADMIN: run as
+// root", with why root of a user namespace is not enough — or empty when it can.
+std::string missing_privileges_advice(const BpfPrivileges& have);
+
+// Why `what` (a command, as typed) is refused before it reads anything, or empty when this
+// process holds the privileges: without them the kernel hides the state it would report.
+std::string refusal_without_privileges(const std::string& what);
 
 }  // namespace xdpkit

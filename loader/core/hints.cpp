@@ -8,10 +8,7 @@ namespace xdpkit {
 namespace {
 
 std::string permission_hint(Operation op, const BpfPrivileges& have) {
-    if (!have.can_load_xdp())
-        return have.host_user_ns ? "needs CAP_BPF and CAP_NET_ADMIN: run as root"
-                                 : "needs CAP_BPF and CAP_NET_ADMIN: run as root (capabilities "
-                                   "inside a user namespace do not count)";
+    if (!have.can_load_xdp()) return missing_privileges_advice(have);
     // Held. A map or pin that refuses root does so for its own state (a read-only map, a
     // file's mode), which the caller's message names: nothing to add.
     if (op == Operation::Load)

@@ -10,6 +10,7 @@
 
 #include "core/pcap_file.h"
 #include "lab.h"
+#include "lab_asserts.h"
 #include "support/packet.h"
 #include "support/temp_dir.h"
 
@@ -56,6 +57,49 @@ TEST_F(PrivilegeLab, RootInAUserNamespaceIsToldItsCapabilitiesDoNotCount) {
     EXPECT_EQ(r.err, "xdpkit: cannot load program 'drop': Operation not permitted; needs CAP_BPF "
                      "and CAP_NET_ADMIN: run as root (capabilities inside a user namespace do not "
                      "count)\n");
+}
+
+// Every command that reads or changes xdpkit's state, run by an ordinary user inside a lab
+// whose veth0 has xdpkit's chain and an SA: each says in one line what it needs and exits 1 —
+// none reports the chain as another tool's, the database as missing, or advises `ip link set
+// xdp off` (issue 16 item 4) — and root then finds everything as it was.
+TEST(PrivilegeLabState, AnOrdinaryUserGetsNoAnswerItCouldNotRead) {
+    test::Lab lab;
+    test::attach_ok(lab, {"drop", "veth0"});
+    auto r = lab.xdpkit({"ipsec", "sa", "add", "--spi", "0x300", "--dst", test::Lab::kDutIp4,
+                         "--action", "drop"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const nlohmann::json before = test::set_up_state(lab.status());
+    const std::vector<std::vector<std::string>> commands = {
+        {"status"},
+        {"status", "veth0"},
+        {"stats", "veth0", "--count", "1"},
+        {"detach", "veth0"},
+        {"attach", "pass", "veth0", "--chain"},
+        {"ipsec", "sa", "list"},
+        {"ipsec", "sa", "del", "--spi", "0x300", "--dst", test::Lab::kDutIp4},
+        {"ipsec", "sa", "add", "--spi", "0x301", "--dst", test::Lab::kDutIp4, "--action", "drop"},
+        {"prune", "--dry-run"},
+        {"probe"},
+        {"afxdp", "veth0", "--count", "1"},
+        {"accel", "veth0", "--backend", "openssl"},
+    };
+    for (const auto& args : commands) {
+        std::vector<std::string> argv{"ip", "netns", "exec", lab.dut_ns(), "setpriv",
+                                      "--reuid=65534", "--regid=65534", "--clear-groups",
+                                      "--inh-caps=-all", test::xdpkit_path()};
+        argv.insert(argv.end(), args.begin(), args.end());
+        const auto res = run_command(argv);
+        SCOPED_TRACE(args.front() + (args.size() > 1 ? " " + args[1] : ""));
+        EXPECT_EQ(res.status, 1);
+        test::expect_one_error_line(res);
+        EXPECT_NE(res.err.find("needs CAP_BPF and CAP_NET_ADMIN: run as root"), std::string::npos)
+            << res.err;
+    }
+    EXPECT_EQ(test::set_up_state(lab.status()), before);
+    r = lab.xdpkit({"--json", "ipsec", "sa", "list"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("0x00000300"), std::string::npos) << r.out;
 }
 
 }  // namespace
