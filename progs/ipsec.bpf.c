@@ -328,6 +328,30 @@ static __always_inline int inline_drop(struct ipsec_sa_stats *stats, __u64 *coun
 	return XDP_DROP;
 }
 
+/* The inner packet's length from its own IP header, or 0 when the header is not IP of the
+ * version the trailer names or claims more than the payload holds. RFC 4303 §2.7: traffic-flow
+ * confidentiality padding may follow the inner packet inside the payload; only the inner
+ * header says where the packet ends, as the user-space engine reads it (esp_decap.cpp). */
+static __always_inline __u32 inner_ip_len(struct xdp_md *ctx, __u32 off, __u8 next_header,
+					  __u32 payload_len)
+{
+	__u8 h[6];
+	__u32 n;
+
+	if (payload_len < (next_header == 4 ? 20 : 40) || bpf_xdp_load_bytes(ctx, off, h, sizeof(h)))
+		return 0;
+	if (next_header == 4) {
+		n = (__u32)h[2] << 8 | h[3];
+		if (h[0] >> 4 != 4 || n < 20)
+			return 0;
+	} else {
+		n = 40 + ((__u32)h[4] << 8 | h[5]);
+		if (h[0] >> 4 != 6)
+			return 0;
+	}
+	return n <= payload_len ? n : 0;
+}
+
 /* The inline action: decrypt the cipher text in place over a packet dynptr, check the
  * trailer, advance the window, and cut the frame down to Ethernet + the inner packet
  * (tunnel mode, RFC 4303 §3.1.2). The ICV of an --unverified SA is cut unchecked. *len is
@@ -388,6 +412,10 @@ __attribute__((noinline)) int decrypt_inline(struct xdp_md *ctx, const struct ip
 		proto = bpf_htons(ETH_P_IPV6);
 	else
 		return inline_drop(stats, &stats->malformed, IPSEC_EV_NOT_TUNNEL, *len);
+	/* Before the window moves: a packet dropped here was never delivered. */
+	inner_len = inner_ip_len(ctx, ct_off, trailer[1], ct_len - 2 - pad_len);
+	if (!inner_len)
+		return inline_drop(stats, &stats->malformed, IPSEC_EV_SA_MALFORMED, *len);
 
 	if (sa->replay_window) {
 		replay = replay_advance(slot, seq);
@@ -403,7 +431,6 @@ __attribute__((noinline)) int decrypt_inline(struct xdp_md *ctx, const struct ip
 	l2_len = f->l2_len;
 	if (l2_len < sizeof(struct ethhdr) || l2_len > sizeof(s->l2))
 		return inline_drop(stats, &stats->crypto_error, IPSEC_EV_CRYPTO_ERROR, *len);
-	inner_len = ct_len - 2 - pad_len;
 	if (bpf_xdp_load_bytes(ctx, 0, s->l2, l2_len) ||
 	    bpf_xdp_adjust_tail(ctx, (int)(ct_off + inner_len) - (int)*len) ||
 	    bpf_xdp_adjust_head(ctx, (int)(ct_off - l2_len)) ||

@@ -122,7 +122,8 @@ enum ipsec_event {
 	IPSEC_EV_FOUND_SLOTS = 9,
 	IPSEC_EV_INVALID_SPI = 9,	/* SPI 0-255 (RFC 4303 §2.1) or sequence number 0: dropped */
 	IPSEC_EV_UNKNOWN_SPI = 10,	/* no SA (or its source does not match) */
-	IPSEC_EV_SA_MALFORMED = 11,	/* shorter than the SA's algorithms allow: dropped */
+	IPSEC_EV_SA_MALFORMED = 11,	/* shorter than the SA's algorithms allow, or (inline) an
+					 * inner IP header whose length lies: dropped */
 	IPSEC_EV_REPLAY = 12,		/* dropped by the anti-replay pre-check */
 	IPSEC_EV_TOO_OLD = 13,
 	IPSEC_EV_STEER_FAILED = 14,	/* cpu/xsk target missing or another RX queue: passed */

@@ -7,7 +7,8 @@ mode with IPv4 and IPv6 inside and outside, NAT-T, and the 1386-byte UDP payload
 benchmark — and checks that `xdpkit accel --backend kfunc` and `xdpkit run ipsec --sa-file`
 (the same program, through BPF_PROG_RUN) both turn every one into Ethernet + scapy's own
 decryption, byte for byte. Then: a repeated sequence number is a replay, transport mode is
-dropped as not-tunnel, and an SA the kernel cannot decrypt (GCM, or HMAC without --unverified)
+dropped as not-tunnel, traffic-flow-confidentiality padding is cut at the inner IP header's
+length as the user-space engine cuts it, and an SA the kernel cannot decrypt (GCM, or HMAC without --unverified)
 fails with one line naming it.
 
 Loads BPF: progs tier, root. The xdpkit binary is $XDPKIT (meson passes it). Exits 1 on a
@@ -36,9 +37,9 @@ ETH_SRC, ETH_DST = "02:00:00:00:00:01", "02:00:00:00:00:02"
 class Case:
     """One SA (tunnel mode, AES-CBC-128) and the packets encrypted with it."""
 
-    def __init__(self, spi, family, auth=None, natt=False, transport=False, size=None):
+    def __init__(self, spi, family, auth=None, natt=False, transport=False, size=None, tfc=0):
         self.spi, self.family, self.auth, self.natt, self.size = spi, family, auth, natt, size
-        self.transport = transport
+        self.transport, self.tfc = transport, tfc
         self.key = bytes((spi + i) & 0xff for i in range(16))
         self.auth_key = bytes((spi * 3 + i) & 0xff for i in range(20)) if auth else b""
         src, dst = V6 if family == 6 else V4
@@ -62,6 +63,7 @@ class Case:
     def name(self, seq):
         return (f"v{self.family}{' hmac-unverified' if self.auth else ''}"
                 f"{' nat-t' if self.natt else ''}{' transport' if self.transport else ''}"
+                f"{f' tfc {self.tfc}' if self.tfc else ''}"
                 f"{f' {self.size}B' if self.size else ''} seq {seq}")
 
     def plain(self, seq):
@@ -78,8 +80,17 @@ class Case:
 
     def encrypt(self, seq):
         """(the ESP frame's bytes, the frame the program must leave: Ethernet + scapy's inner)."""
-        frame, inner = esp_frame(self.sa, self.plain(seq), seq, self.family, self.natt, ETH_SRC,
-                                 ETH_DST)
+        plain = self.plain(seq)
+        if self.tfc:
+            # RFC 4303 §2.7: traffic-flow-confidentiality padding after the inner packet, inside
+            # the encrypted payload. scapy keeps it (a Padding layer) in what it decrypts; the
+            # receiver cuts the inner packet at its own IP header's length.
+            inner = bytes(plain)
+            plain = plain.__class__(inner + bytes((0xa5 + i) & 0xff for i in range(self.tfc)))
+            frame, _ = esp_frame(self.sa, plain, seq, self.family, self.natt, ETH_SRC, ETH_DST)
+        else:
+            frame, inner = esp_frame(self.sa, plain, seq, self.family, self.natt, ETH_SRC,
+                                     ETH_DST)
         inner_type = 0x86dd if inner[0] >> 4 == 6 else 0x0800
         return frame, bytes(Ether(src=ETH_SRC, dst=ETH_DST, type=inner_type)) + inner
 
@@ -154,6 +165,45 @@ def check_outcomes(tmp):
     print("kfunc: a repeated sequence number is a replay, transport mode is not-tunnel")
 
 
+def check_tfc_padding(tmp):
+    """The inner packet ends where its IP header says, TFC padding or not, on the inline path
+    and in the user-space engine alike; an inner header claiming more than the payload holds is
+    malformed on both."""
+    # HMAC: the openssl backend has no aes-cbc without it (the kfunc path cuts it unchecked).
+    cases = [Case(0x4000, 4, "sha1", tfc=16), Case(0x4001, 6, "sha1", tfc=16),
+             Case(0x4002, 4, "sha1", tfc=1), Case(0x4003, 6, "sha1", tfc=200)]
+    frames, want, names = [], [], []
+    for c in cases:
+        for seq in (1, 2):
+            f, w = c.encrypt(seq)
+            frames.append(f)
+            want.append(w)
+            names.append(c.name(seq))
+    # An inner IPv4 header whose total length is 100 bytes past the payload's end.
+    liar = Case(0x4004, 4, "sha1")
+    lie = bytearray(bytes(liar.plain(2)))
+    lie[2:4] = (len(lie) + 100).to_bytes(2, "big")
+    frames.append(esp_frame(liar.sa, IP(bytes(lie)), 2, 4, False, ETH_SRC, ETH_DST)[0])
+    pcap, sa_file = write_inputs(tmp, frames, [c.sa_line() for c in cases + [liar]])
+    for backend in ("kfunc", "openssl"):
+        out = os.path.join(tmp, f"tfc-{backend}.pcap")
+        rc, stdout, err = run([XDPKIT, "--json", "accel", "--backend", backend, "--sa-file",
+                               sa_file, "--pcap", pcap, "--out", out])
+        if rc != 0:
+            sys.exit(f"FAIL: accel --backend {backend} exited {rc}: {err.strip()}")
+        got = [p["result"] for p in json.loads(stdout)["packets"]]
+        check(got == ["ok"] * len(want) + ["malformed"],
+              f"tfc {backend}: results {got}")
+        out_frames = [bytes(f) for f in rdpcap(out)]
+        check(len(out_frames) == len(want),
+              f"tfc {backend}: {len(out_frames)} frames out, want {len(want)}")
+        for name, g, w in zip(names, out_frames, want):
+            check(g == w, f"tfc {backend}: {name}: not cut at the inner IP length\n"
+                          f"  got  {g.hex()}\n  want {w.hex()}")
+    print(f"kfunc and openssl: {len(want)} TFC-padded packets cut at the inner IP length; an "
+          "inner length that lies is malformed")
+
+
 def check_refusals(tmp):
     pcap, _ = write_inputs(tmp, [Case(0x3000, 4).encrypt(1)[0]], [])
     for what, line in [
@@ -178,6 +228,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         check_decryption(tmp)
         check_outcomes(tmp)
+        check_tfc_padding(tmp)
         check_refusals(tmp)
     return verdict()
 

@@ -149,7 +149,7 @@ protected:
         } catch (const CLI::ParseError& e) {
             return std::string("usage: ") + e.what();
         }
-        const Handler* handler = table.chosen(app);
+        const Handler* handler = table.chosen(app).handler;
         if (!handler) return "no handler";
         auto r = (*handler)(GlobalOptions{});
         return r ? "ok" : r.error().message;
