@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "cmd/command.h"
+#include "cmd/validators.h"
 #include "core/bpf_privileges.h"
 #include "core/libbpf_log.h"
 #include "core/netns.h"
@@ -21,13 +22,9 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     GlobalOptions g;
     app.add_option("-n,--netns", g.netns, "Network namespace to work in (entered with setns)")
-        ->check(CLI::Validator(
-            [](std::string& s) {
-                return s.empty() ? std::string("an empty namespace name: give a name under "
-                                               "/run/netns, or leave -n out for this namespace")
-                                 : std::string();
-            },
-            "NAME"));
+        ->check(not_empty("an empty namespace name: give a name under /run/netns, or leave -n "
+                          "out for this namespace",
+                          "NAME"));
     app.add_flag("--json", g.json, "Machine-readable output (JSON) on stdout");
     app.add_flag("-v,--verbose", g.verbose, "Show libbpf and verifier messages on errors");
     // Parsed before the subcommand is required, so it works alone; `xdpkit version` has --json.

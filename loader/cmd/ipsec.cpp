@@ -4,8 +4,10 @@
 #include <algorithm>
 
 #include "command.h"
+#include "validators.h"
 #include "core/bpffs.h"
 #include "core/ipsec_report.h"
+#include "core/ipsec_sa.h"
 #include "core/ipsec_sad.h"
 #include "core/pin_folder.h"
 
@@ -142,7 +144,8 @@ void register_ipsec(CommandTable& t, CLI::App& app) {
     auto a = std::make_shared<SaAddArgs>();
     CLI::App* add = t.add(*sa, "add", "Add one SA, or every SA of a file (all or none)",
                           [a](const GlobalOptions& g) { return handle_add(*a, g); });
-    add->add_option("--spi", a->spi, "Security Parameters Index (decimal or 0x hex, >= 256)");
+    add->add_option("--spi", a->spi, "Security Parameters Index (decimal or 0x hex, >= 256)")
+        ->check(checked_by(parse_spi, "SPI", "--spi"));
     add->add_option("--dst", a->dst, "Destination address of the SA (IPv4 or IPv6)");
     add->add_option("--src", a->src, "Source address it must come from (optional)");
     add->add_option("--action", a->action, "pass, drop, cpu:N, xsk:Q or inline");
@@ -162,7 +165,9 @@ void register_ipsec(CommandTable& t, CLI::App& app) {
     auto dst = std::make_shared<std::string>();
     CLI::App* del = t.add(*sa, "del", "Delete one SA; its counters, window and keys go with it",
                           [spi, dst](const GlobalOptions& g) { return handle_del(*spi, *dst, g); });
-    del->add_option("--spi", *spi, "SPI of the SA")->required();
+    del->add_option("--spi", *spi, "SPI of the SA")
+        ->required()
+        ->check(checked_by(parse_spi, "SPI", "--spi"));
     del->add_option("--dst", *dst, "Destination address of the SA")->required();
 
     t.add(*sa, "flush", "Delete every SA (and the database, when no ipsec program uses it)",

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "command.h"
+#include "validators.h"
 #include "core/cpu_list.h"
 #include "core/output.h"
 #include "core/redirect.h"
@@ -102,13 +103,9 @@ void register_redirect(CommandTable& t, CLI::App& app) {
     cmd->add_option("--cpus", a->req.cpus,
                     "cpumap: CPUs to spread flows over, e.g. 1 or 0,2-3 (default: every online "
                     "CPU)")
-        ->check(CLI::Validator(
-            [](std::string& s) {
-                return s.empty() ? std::string("an empty CPU list: give CPUs (e.g. 1 or 0,2-3), "
-                                               "or leave --cpus out for every online CPU")
-                                 : std::string();
-            },
-            "CPUS"));
+        ->check(not_empty("an empty CPU list: give CPUs (e.g. 1 or 0,2-3), or leave --cpus "
+                          "out for every online CPU",
+                          "CPUS"));
     // 0 was once taken for the default; a queue that holds nothing is not a queue.
     cmd->add_option("--queue-size", a->req.queue_size,
                     "cpumap: frames each CPU's queue holds, 1 to 16384 (default 2048)")

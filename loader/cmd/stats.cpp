@@ -9,6 +9,7 @@
 #include "core/stats_table.h"
 #include "core/ticker.h"
 #include "families.h"
+#include "validators.h"
 
 namespace xdpkit {
 namespace {
@@ -43,17 +44,6 @@ Result<void> run_stats(const StatsArgs& a, const GlobalOptions& g) {
         }
     }
     return {};  // SIGINT and SIGTERM are the normal way to stop: exit 0
-}
-
-// A CLI11 check made of a core parser, so the message is core's (and unit-tested there).
-template <typename Parse>
-CLI::Validator checked_by(Parse parse, const std::string& value_name) {
-    return CLI::Validator(
-        [parse](std::string& s) {
-            auto v = parse(s);
-            return v ? std::string() : v.error().message;
-        },
-        value_name);
 }
 
 }  // namespace

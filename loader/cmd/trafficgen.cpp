@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "command.h"
+#include "validators.h"
 #include "core/esp_frame_set.h"
 #include "core/interface.h"
 #include "core/ipsec_sa.h"
@@ -192,12 +193,20 @@ void register_trafficgen(CommandTable& t, CLI::App& app) {
     cmd->add_option("--seq-start", a->seq_start, "With --sa-file: the first ESP sequence number")
         ->default_str("1")
         ->needs(sa_file);
-    cmd->add_option("--count", a->count, "Frames to send in all (default: no limit)");
-    cmd->add_option("--duration", a->duration, "Seconds to send for (default: no limit)")
-        ->check(CLI::NonNegativeNumber);
+    // 0 once meant "no limit" for each of these; leaving the option out says that.
+    cmd->add_option("--count", a->count, "Frames to send in all, at least 1 (default: no limit)")
+        ->check(not_zero("0 frames is no run: give at least 1, or leave --count out for no "
+                         "limit", "N"));
+    cmd->add_option("--duration", a->duration,
+                    "Seconds to send for, more than 0 (default: no limit)")
+        ->check(CLI::NonNegativeNumber)
+        ->check(not_zero("0 seconds is no run: give more, or leave --duration out for no "
+                         "limit", "SECONDS"));
     cmd->add_option("--rate", a->rate,
                     "Frames per second over all threads, at least one per thread (default: as "
-                    "fast as it goes)");
+                    "fast as it goes)")
+        ->check(not_zero("a rate of 0 sends nothing: give at least 1 frame/s, or leave --rate "
+                         "out for as fast as it goes", "PPS"));
     cmd->add_option("--threads", a->threads, "Sending threads, one per CPU")
         ->default_str("1")
         ->check(CLI::Range(1u, 256u));

@@ -12,7 +12,8 @@
 
 #include "call_planner.h"
 #include "dispatcher_hold.h"
-#include "hints.h"
+#include "libbpf_log.h"
+#include "load_failure.h"
 #include "netdev_features.h"
 #include "skel_ptr.h"
 #include "trafficgen.skel.h"
@@ -64,10 +65,10 @@ Result<SkelPtr<trafficgen_bpf>> load_trafficgen_program(const TrafficgenJob& job
     skel->rodata->flows = job.flows;
     skel->rodata->base_port = job.base_port;
     if (set) XDPKIT_TRY(size_frame_set(*skel, job));
+    const size_t log_mark = libbpf_log_mark();
     if (trafficgen_bpf::load(skel.get()) != 0) {
         const int e = errno;
-        return make_error(e, "cannot load the trafficgen program: {}",
-                          describe_errno(Operation::Load, e));
+        return Error{explain_load_failure("trafficgen", e, log_mark), e};
     }
     if (set) XDPKIT_TRY(fill_frame_set(*skel, job));
     return skel;

@@ -1,6 +1,7 @@
 // Out-of-range values are refused, not turned into defaults, and a usage error exits 2 in
 // every command: each of these was once accepted (0 as the default queue size, '' as every
-// CPU or the current namespace, --count with --duration) or exited 1 where a sibling exits 2.
+// CPU or the current namespace, --count with --duration, 0 frames or 0 frame/s as no limit)
+// or exited 1 where a sibling exits 2.
 #include <gtest/gtest.h>
 
 #include "lab/lab.h"
@@ -24,6 +25,12 @@ TEST(UsageErrors, OutOfRangeValuesExitTwoWithOneLine) {
         {{"afxdp", "veth0", "--batch", "0"}, "--batch"},
         {{"accel", "veth0", "--backend", "openssl", "--batch", "0"}, "--batch"},
         {{"trafficgen", "veth0", "--batch", "0"}, "--batch"},
+        {{"trafficgen", "veth0", "--count", "0"}, "leave --count out for no limit"},
+        {{"trafficgen", "veth0", "--rate", "0"}, "leave --rate out for as fast as it goes"},
+        {{"trafficgen", "veth0", "--duration", "0"}, "leave --duration out for no limit"},
+        {{"ipsec", "sa", "add", "--spi", "7", "--dst", "198.18.0.1", "--action", "drop"},
+         "--spi: 7 is outside 256..4294967295"},
+        {{"ipsec", "sa", "del", "--spi", "0x10", "--dst", "198.18.0.1"}, "outside 256.."},
         {{"ipsec", "sa", "frob"}, "unknown command 'ipsec sa frob'; see 'xdpkit ipsec sa --help'"},
         {{"frob"}, "unknown command 'frob'; see 'xdpkit --help'"},
     };
