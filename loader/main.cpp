@@ -7,10 +7,10 @@
 
 #include "cmd/command.h"
 #include "cmd/validators.h"
-#include "core/bpf_privileges.h"
-#include "core/libbpf_log.h"
-#include "core/netns.h"
-#include "core/version.h"
+#include "core/kernel/bpf_privileges.h"
+#include "core/base/libbpf_log.h"
+#include "core/kernel/netns.h"
+#include "core/base/version.h"
 
 int main(int argc, char** argv) {
     using namespace xdpkit;

@@ -7,7 +7,7 @@
  *
  * The XDP program is not a chain stage: the kernel refuses a device-bound program in a prog
  * array (EINVAL), since a tail call could run it on another device. So it has no
- * xdpkit_exit(); the loader attaches it directly and alone (core/chain.h). */
+ * xdpkit_exit(); the loader attaches it directly and alone (core/attach/chain.h). */
 #include "vmlinux.h"
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>

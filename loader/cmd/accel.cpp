@@ -8,15 +8,15 @@
 
 #include "command.h"
 #include "foreground.h"
-#include "core/accel_kfunc.h"
-#include "core/accel_live.h"
-#include "core/accel_offline.h"
-#include "core/accel_report.h"
-#include "core/bpf_privileges.h"
-#include "core/crypto_backend.h"
-#include "core/ticker.h"
-#include "core/units.h"
-#include "families.h"
+#include "core/ipsec/accel_kfunc.h"
+#include "core/ipsec/accel_live.h"
+#include "core/ipsec/accel_offline.h"
+#include "core/ipsec/accel_report.h"
+#include "core/kernel/bpf_privileges.h"
+#include "core/ipsec/crypto_backend.h"
+#include "core/base/ticker.h"
+#include "core/base/units.h"
+#include "core/families/families.h"
 
 namespace xdpkit {
 namespace {

@@ -9,10 +9,10 @@
 
 #include "command.h"
 #include "foreground.h"
-#include "core/afxdp.h"
-#include "core/afxdp_report.h"
-#include "core/ticker.h"
-#include "families.h"
+#include "core/afxdp/afxdp.h"
+#include "core/afxdp/afxdp_report.h"
+#include "core/base/ticker.h"
+#include "core/families/families.h"
 
 namespace xdpkit {
 namespace {

@@ -2,9 +2,9 @@
 #include <fmt/format.h>
 
 #include "command.h"
-#include "core/chain.h"
-#include "core/output.h"
-#include "families.h"
+#include "core/attach/chain.h"
+#include "core/base/output.h"
+#include "core/families/families.h"
 
 namespace xdpkit {
 namespace {

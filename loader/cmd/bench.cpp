@@ -2,10 +2,10 @@
 #include <fmt/format.h>
 
 #include "command.h"
-#include "core/bench.h"
-#include "core/crypto_backend.h"
-#include "core/output.h"
-#include "families.h"
+#include "core/bench/bench.h"
+#include "core/ipsec/crypto_backend.h"
+#include "core/base/output.h"
+#include "core/families/families.h"
 
 namespace xdpkit {
 namespace {

@@ -9,8 +9,8 @@
 #include <map>
 #include <string>
 
-#include "core/output.h"
-#include "core/result.h"
+#include "core/base/output.h"
+#include "core/base/result.h"
 
 namespace xdpkit {
 

@@ -7,10 +7,10 @@
 
 #include "command.h"
 #include "foreground.h"
-#include "core/rx_meta_qualify.h"
-#include "core/rx_meta_session.h"
-#include "core/ticker.h"
-#include "families.h"
+#include "core/hints/rx_meta_qualify.h"
+#include "core/hints/rx_meta_session.h"
+#include "core/base/ticker.h"
+#include "core/families/families.h"
 
 namespace xdpkit {
 namespace {

@@ -5,11 +5,11 @@
 
 #include "command.h"
 #include "validators.h"
-#include "core/bpffs.h"
-#include "core/ipsec_report.h"
-#include "core/ipsec_sa.h"
-#include "core/ipsec_sad.h"
-#include "core/pin_folder.h"
+#include "core/kernel/bpffs.h"
+#include "core/ipsec/ipsec_report.h"
+#include "core/ipsec/ipsec_sa.h"
+#include "core/ipsec/ipsec_sad.h"
+#include "core/attach/pin_folder.h"
 
 namespace xdpkit {
 namespace {

@@ -2,9 +2,9 @@
 #include <fmt/format.h>
 
 #include "command.h"
-#include "core/output.h"
-#include "core/protocols.h"
-#include "families.h"
+#include "core/base/output.h"
+#include "core/packets/protocols.h"
+#include "core/families/families.h"
 
 namespace xdpkit {
 namespace {

@@ -2,7 +2,7 @@
 #include <fmt/format.h>
 
 #include "command.h"
-#include "core/probe.h"
+#include "core/kernel/probe.h"
 
 namespace xdpkit {
 namespace {

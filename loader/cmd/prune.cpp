@@ -4,8 +4,8 @@
 #include <map>
 
 #include "command.h"
-#include "core/output.h"
-#include "core/pin_folder.h"
+#include "core/base/output.h"
+#include "core/attach/pin_folder.h"
 
 namespace xdpkit {
 namespace {

@@ -4,10 +4,10 @@
 
 #include "command.h"
 #include "validators.h"
-#include "core/cpu_list.h"
-#include "core/output.h"
-#include "core/redirect.h"
-#include "families.h"
+#include "core/base/cpu_list.h"
+#include "core/base/output.h"
+#include "core/net/redirect.h"
+#include "core/families/families.h"
 
 namespace xdpkit {
 namespace {

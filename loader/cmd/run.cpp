@@ -2,11 +2,11 @@
 #include <fmt/format.h>
 
 #include "command.h"
-#include "core/capture_run.h"
-#include "core/counters.h"
-#include "core/ipsec_report.h"
-#include "core/ipsec_sad.h"
-#include "families.h"
+#include "core/attach/capture_run.h"
+#include "core/attach/counters.h"
+#include "core/ipsec/ipsec_report.h"
+#include "core/ipsec/ipsec_sad.h"
+#include "core/families/families.h"
 
 namespace xdpkit {
 namespace {

@@ -4,11 +4,11 @@
 #include <cstdio>
 
 #include "command.h"
-#include "core/output.h"
-#include "core/stats_session.h"
-#include "core/stats_table.h"
-#include "core/ticker.h"
-#include "families.h"
+#include "core/base/output.h"
+#include "core/attach/stats_session.h"
+#include "core/attach/stats_table.h"
+#include "core/base/ticker.h"
+#include "core/families/families.h"
 #include "validators.h"
 
 namespace xdpkit {

@@ -2,9 +2,9 @@
 #include <fmt/format.h>
 
 #include "command.h"
-#include "core/counters.h"
-#include "core/status.h"
-#include "families.h"
+#include "core/attach/counters.h"
+#include "core/attach/status.h"
+#include "core/families/families.h"
 
 namespace xdpkit {
 namespace {

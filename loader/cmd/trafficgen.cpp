@@ -6,12 +6,12 @@
 
 #include "command.h"
 #include "validators.h"
-#include "core/esp_frame_set.h"
-#include "core/interface.h"
-#include "core/ipsec_sa.h"
-#include "core/output.h"
-#include "core/traffic_plan.h"
-#include "core/units.h"
+#include "core/ipsec/esp_frame_set.h"
+#include "core/kernel/interface.h"
+#include "core/ipsec/ipsec_sa.h"
+#include "core/base/output.h"
+#include "core/traffic/traffic_plan.h"
+#include "core/base/units.h"
 
 namespace xdpkit {
 namespace {

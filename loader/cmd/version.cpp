@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "command.h"
-#include "core/version.h"
+#include "core/base/version.h"
 
 namespace xdpkit {
 

@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include "command.h"
-#include "core/veth_report.h"
-#include "families.h"
+#include "core/net/veth_report.h"
+#include "core/families/families.h"
 
 namespace xdpkit {
 namespace {

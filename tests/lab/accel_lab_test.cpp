@@ -15,11 +15,11 @@
 #include <fstream>
 #include <set>
 
-#include "core/esp_encap.h"
-#include "core/fd.h"
-#include "core/ipsec_sa.h"
-#include "core/netns.h"
-#include "core/pcap_file.h"
+#include "core/ipsec/esp_encap.h"
+#include "core/base/fd.h"
+#include "core/ipsec/ipsec_sa.h"
+#include "core/kernel/netns.h"
+#include "core/packets/pcap_file.h"
 #include "lab/background_run.h"
 #include "lab/lab.h"
 #include "lab/lab_asserts.h"

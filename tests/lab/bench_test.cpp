@@ -11,7 +11,7 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "core/bpffs.h"
+#include "core/kernel/bpffs.h"
 #include "lab/lab.h"
 
 extern char** environ;

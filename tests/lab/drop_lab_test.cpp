@@ -9,8 +9,8 @@
 
 #include <xdpkit/common.h>
 
-#include "core/fd.h"
-#include "core/netns.h"
+#include "core/base/fd.h"
+#include "core/kernel/netns.h"
 #include "lab/lab.h"
 
 namespace xdpkit::test {

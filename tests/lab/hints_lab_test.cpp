@@ -10,14 +10,14 @@
 
 #include <bpf/bpf.h>
 
-#include "core/chain.h"
-#include "core/interface.h"
-#include "core/netns.h"
-#include "core/program.h"
+#include "core/attach/chain.h"
+#include "core/kernel/interface.h"
+#include "core/kernel/netns.h"
+#include "core/attach/program.h"
 #include "chain_root.skel.h"
 #include "hints.skel.h"
-#include "core/rtnl.h"
-#include "core/rx_meta_qualify.h"
+#include "core/kernel/rtnl.h"
+#include "core/hints/rx_meta_qualify.h"
 #include "lab/background_run.h"
 #include "lab/lab.h"
 #include "lab/lab_asserts.h"

@@ -7,7 +7,7 @@
 
 #include <fstream>
 
-#include "core/pcap_file.h"
+#include "core/packets/pcap_file.h"
 #include "lab/chain_lab.h"
 #include "lab/lab.h"
 #include "lab/lab_asserts.h"

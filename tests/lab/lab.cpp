@@ -13,8 +13,8 @@
 #include <stdexcept>
 #include <thread>
 
-#include "core/bpffs.h"
-#include "core/netns.h"
+#include "core/kernel/bpffs.h"
+#include "core/kernel/netns.h"
 
 extern char** environ;
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/pcap_file.h"
+#include "core/packets/pcap_file.h"
 #include "lab.h"
 #include "lab_asserts.h"
 #include "support/packet.h"

@@ -7,8 +7,8 @@
 
 #include <future>
 
-#include "core/addresses.h"
-#include "core/pcap_file.h"
+#include "core/kernel/addresses.h"
+#include "core/packets/pcap_file.h"
 #include "lab/chain_lab.h"
 #include "lab/lab_asserts.h"
 

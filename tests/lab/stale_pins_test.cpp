@@ -17,8 +17,8 @@
 #include <fstream>
 #include <thread>
 
-#include "core/bpffs.h"
-#include "core/fd.h"
+#include "core/kernel/bpffs.h"
+#include "core/base/fd.h"
 #include "lab/lab.h"
 #include "lab/lab_asserts.h"
 

@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "baseline.skel.h"
-#include "core/netns.h"
+#include "core/kernel/netns.h"
 #include "lab/lab.h"
 #include "lab/lab_asserts.h"
 #include "support/temp_dir.h"

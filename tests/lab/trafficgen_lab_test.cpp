@@ -9,7 +9,7 @@
 #include <future>
 #include <thread>
 
-#include "core/pcap_file.h"
+#include "core/packets/pcap_file.h"
 #include "lab/lab.h"
 #include "lab/lab_asserts.h"
 #include "support/packet.h"

@@ -11,11 +11,11 @@
 #include <thread>
 
 #include "afxdp.skel.h"
-#include "core/counters.h"
-#include "core/netns.h"
-#include "core/rtnl.h"
-#include "core/skel_ptr.h"
-#include "core/xsk_loop.h"
+#include "core/attach/counters.h"
+#include "core/kernel/netns.h"
+#include "core/kernel/rtnl.h"
+#include "core/base/skel_ptr.h"
+#include "core/afxdp/xsk_loop.h"
 #include "lab/lab.h"
 #include "support/packet.h"
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "cmd/families.h"
+#include "core/families/families.h"
 #include "support/loaded.h"
 #include "support/packet.h"
 #include "support/prog_run.h"

@@ -7,10 +7,10 @@
 
 #include <xdpkit/chain.h>
 
-#include "cmd/families.h"
-#include "core/chain.h"
-#include "core/counters.h"
-#include "core/program.h"
+#include "core/families/families.h"
+#include "core/attach/chain.h"
+#include "core/attach/counters.h"
+#include "core/attach/program.h"
 #include "support/packet.h"
 #include "support/prog_run.h"
 

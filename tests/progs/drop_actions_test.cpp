@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "cmd/families.h"
+#include "core/families/families.h"
 #include "support/loaded.h"
 #include "support/packet.h"
 #include "support/prog_run.h"

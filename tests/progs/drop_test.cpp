@@ -2,9 +2,9 @@
 #include <gtest/gtest.h>
 #include <xdpkit/drop.h>
 
-#include "cmd/families.h"
-#include "core/counters.h"
-#include "core/program.h"
+#include "core/families/families.h"
+#include "core/attach/counters.h"
+#include "core/attach/program.h"
 #include "support/packet.h"
 #include "support/prog_run.h"
 

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 #include <xdpkit/drop.h>
 
-#include "cmd/families.h"
+#include "core/families/families.h"
 #include "support/loaded.h"
 #include "support/packet.h"
 #include "support/prog_run.h"
@@ -20,7 +20,7 @@ using test::run_xdp;
 
 constexpr uint32_t kDrop = 1, kPass = 2;
 // BPF_PROG_RUN puts the first 3520 bytes of a frame in its first buffer (a page less the
-// headroom and skb_shared_info, loader/core/prog_run.cpp) and the rest in fragments.
+// headroom and skb_shared_info, loader/core/kernel/prog_run.cpp) and the rest in fragments.
 constexpr size_t kFirstBuffer = 3520;
 
 struct ExtKind {

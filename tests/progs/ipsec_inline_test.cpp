@@ -12,9 +12,9 @@
 #include <fstream>
 #include <thread>
 
-#include "cmd/families.h"
-#include "core/chain.h"
-#include "core/ipsec_sad.h"
+#include "core/families/families.h"
+#include "core/attach/chain.h"
+#include "core/ipsec/ipsec_sad.h"
 #include "support/esp_cbc.h"
 #include "support/ipsec_fixture.h"
 #include "support/loaded.h"

@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 #include <xdpkit/ipsec.h>
 
-#include "cmd/families.h"
-#include "core/ipsec_sad.h"
+#include "core/families/families.h"
+#include "core/ipsec/ipsec_sad.h"
 #include "support/ipsec_fixture.h"
 #include "support/loaded.h"
 #include "support/packet.h"

@@ -17,7 +17,7 @@ using test::Packet;
 constexpr uint32_t kDrop = 1, kPass = 2;
 constexpr uint32_t kSpi = 0x1000;
 constexpr size_t kCbcBody = 16 + 32 + 12;  // IV, two blocks of cipher text, HMAC-SHA1-96 ICV
-constexpr size_t kFirstBuffer = 3520;      // BPF_PROG_RUN's (loader/core/prog_run.cpp)
+constexpr size_t kFirstBuffer = 3520;      // BPF_PROG_RUN's (loader/core/kernel/prog_run.cpp)
 const std::string kDst = "fc00:dead:cafe::2";
 
 using Fixture = test::IpsecFixture;

@@ -9,9 +9,9 @@
 #include <cerrno>
 #include <string>
 
-#include "cmd/families.h"
-#include "core/libbpf_log.h"
-#include "core/program.h"
+#include "core/families/families.h"
+#include "core/base/libbpf_log.h"
+#include "core/attach/program.h"
 #include "out_of_bounds.skel.h"
 
 namespace xdpkit {

@@ -7,8 +7,8 @@
 
 #include <set>
 
-#include "cmd/families.h"
-#include "core/redirect.h"
+#include "core/families/families.h"
+#include "core/net/redirect.h"
 #include "support/loaded.h"
 #include "support/packet.h"
 #include "support/prog_run.h"

@@ -1,4 +1,4 @@
-// xdpkit run's engine (core/capture_run.h, what the CLI calls) over captures written with
+// xdpkit run's engine (core/attach/capture_run.h, what the CLI calls) over captures written with
 // the packet builder: verdicts per packet, counters, --out, --repeat.
 #include <gtest/gtest.h>
 
@@ -7,10 +7,10 @@
 #include <fstream>
 #include <xdpkit/drop.h>
 
-#include "cmd/families.h"
-#include "core/capture_run.h"
-#include "core/counters.h"
-#include "core/pcap_file.h"
+#include "core/families/families.h"
+#include "core/attach/capture_run.h"
+#include "core/attach/counters.h"
+#include "core/packets/pcap_file.h"
 #include "support/packet.h"
 #include "support/temp_dir.h"
 

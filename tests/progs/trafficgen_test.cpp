@@ -5,8 +5,8 @@
 #include <random>
 #include <set>
 
-#include "core/frames.h"
-#include "core/trafficgen.h"
+#include "core/packets/frames.h"
+#include "core/traffic/trafficgen.h"
 #include "support/prog_run.h"
 #include "trafficgen.skel.h"
 

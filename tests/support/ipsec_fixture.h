@@ -8,8 +8,8 @@
 
 #include <xdpkit/ipsec.h>
 
-#include "cmd/families.h"
-#include "core/ipsec_sad.h"
+#include "core/families/families.h"
+#include "core/ipsec/ipsec_sad.h"
 #include "support/loaded.h"
 #include "support/prog_run.h"
 

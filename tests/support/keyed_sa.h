@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "core/ipsec_sa.h"
+#include "core/ipsec/ipsec_sa.h"
 
 namespace xdpkit::test {
 

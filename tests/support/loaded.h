@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "core/counters.h"
-#include "core/program.h"
+#include "core/attach/counters.h"
+#include "core/attach/program.h"
 
 namespace xdpkit::test {
 

@@ -5,7 +5,7 @@
 
 #include <cstdio>
 
-#include "core/libbpf_log.h"
+#include "core/base/libbpf_log.h"
 
 int main(int argc, char** argv) {
     ::testing::InitGoogleTest(&argc, argv);

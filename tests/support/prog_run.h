@@ -1,4 +1,4 @@
-// The progs tests' view of core's BPF_PROG_RUN wrapper (loader/core/prog_run.h): the errno
+// The progs tests' view of core's BPF_PROG_RUN wrapper (loader/core/kernel/prog_run.h): the errno
 // as a plain field, so a table of cases can ASSERT_EQ(r.err, 0) and carry on.
 #pragma once
 
@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/prog_run.h"
+#include "core/kernel/prog_run.h"
 
 namespace xdpkit::test {
 

@@ -4,9 +4,9 @@
 
 #include <thread>
 
-#include "core/accel_after.h"
-#include "core/accel_live.h"
-#include "core/spsc_ring.h"
+#include "core/ipsec/accel_after.h"
+#include "core/ipsec/accel_live.h"
+#include "core/base/spsc_ring.h"
 
 namespace xdpkit {
 namespace {

@@ -2,8 +2,8 @@
 // and the NDJSON shapes.
 #include <gtest/gtest.h>
 
-#include "core/afxdp.h"
-#include "core/afxdp_report.h"
+#include "core/afxdp/afxdp.h"
+#include "core/afxdp/afxdp_report.h"
 
 namespace xdpkit {
 namespace {

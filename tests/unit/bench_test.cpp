@@ -4,11 +4,11 @@
 
 #include <set>
 
-#include "core/bench_accel.h"
-#include "core/bench_measure.h"
-#include "core/crypto_backend.h"
-#include "core/bench_report.h"
-#include "core/bench_scenarios.h"
+#include "core/bench/bench_accel.h"
+#include "core/bench/bench_measure.h"
+#include "core/ipsec/crypto_backend.h"
+#include "core/bench/bench_report.h"
+#include "core/bench/bench_scenarios.h"
 
 namespace xdpkit {
 namespace {

@@ -2,8 +2,8 @@
 // (sender_time.h), with simulated time: what a kernel call would take is a parameter.
 #include <gtest/gtest.h>
 
-#include "core/call_planner.h"
-#include "core/sender_time.h"
+#include "core/traffic/call_planner.h"
+#include "core/traffic/sender_time.h"
 
 namespace xdpkit {
 namespace {

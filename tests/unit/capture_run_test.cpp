@@ -1,10 +1,10 @@
 // xdpkit run without the kernel: what it refuses before loading anything, and its JSON.
 #include <gtest/gtest.h>
 
-#include "cmd/families.h"
-#include "core/capture_run.h"
-#include "core/counters.h"
-#include "core/pcap_file.h"
+#include "core/families/families.h"
+#include "core/attach/capture_run.h"
+#include "core/attach/counters.h"
+#include "core/packets/pcap_file.h"
 #include "support/packet.h"
 #include "support/temp_dir.h"
 

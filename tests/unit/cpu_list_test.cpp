@@ -1,7 +1,7 @@
 // --cpus parsing and the kernel's CPU list format, both ways.
 #include <gtest/gtest.h>
 
-#include "core/cpu_list.h"
+#include "core/base/cpu_list.h"
 
 namespace xdpkit {
 namespace {

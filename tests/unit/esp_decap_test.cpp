@@ -10,11 +10,11 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/accel_offline.h"
-#include "core/crypto_backend.h"
-#include "core/esp_decap.h"
-#include "core/frames.h"
-#include "core/qat.h"
+#include "core/ipsec/accel_offline.h"
+#include "core/ipsec/crypto_backend.h"
+#include "core/ipsec/esp_decap.h"
+#include "core/packets/frames.h"
+#include "core/kernel/qat.h"
 #include "support/packet.h"
 
 namespace xdpkit {

@@ -5,9 +5,9 @@
 
 #include <tuple>
 
-#include "core/crypto_backend.h"
-#include "core/esp_decap.h"
-#include "core/esp_encap.h"
+#include "core/ipsec/crypto_backend.h"
+#include "core/ipsec/esp_decap.h"
+#include "core/ipsec/esp_encap.h"
 #include "support/keyed_sa.h"
 #include "support/packet.h"
 

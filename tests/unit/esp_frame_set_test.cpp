@@ -7,9 +7,9 @@
 #include <tuple>
 
 #include "cmd/command.h"
-#include "core/crypto_backend.h"
-#include "core/esp_decap.h"
-#include "core/esp_frame_set.h"
+#include "core/ipsec/crypto_backend.h"
+#include "core/ipsec/esp_decap.h"
+#include "core/ipsec/esp_frame_set.h"
 #include "support/keyed_sa.h"
 #include "support/temp_dir.h"
 

@@ -6,7 +6,7 @@
 #include <random>
 #include <vector>
 
-#include "core/frame_pool.h"
+#include "core/afxdp/frame_pool.h"
 
 namespace xdpkit {
 namespace {

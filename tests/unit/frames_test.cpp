@@ -1,7 +1,7 @@
 // The generator's template frames: lengths, addresses and checksums a receiver would check.
 #include <gtest/gtest.h>
 
-#include "core/frames.h"
+#include "core/packets/frames.h"
 
 namespace xdpkit {
 namespace {

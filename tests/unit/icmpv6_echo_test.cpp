@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "core/icmpv6_echo.h"
+#include "core/afxdp/icmpv6_echo.h"
 
 namespace xdpkit {
 namespace {

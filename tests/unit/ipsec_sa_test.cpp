@@ -5,7 +5,7 @@
 
 #include <functional>
 
-#include "core/ipsec_sa.h"
+#include "core/ipsec/ipsec_sa.h"
 
 namespace xdpkit {
 namespace {

@@ -1,10 +1,10 @@
 // The JSON other tools read: field names and types are a contract.
 #include <gtest/gtest.h>
 
-#include "core/counters.h"
-#include "core/netns.h"
-#include "core/status.h"
-#include "core/version.h"
+#include "core/attach/counters.h"
+#include "core/kernel/netns.h"
+#include "core/attach/status.h"
+#include "core/base/version.h"
 #include "support/packet.h"
 
 namespace xdpkit {

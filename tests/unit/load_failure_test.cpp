@@ -7,8 +7,8 @@
 
 #include <fmt/format.h>
 
-#include "core/load_failure.h"
-#include "core/verifier_log.h"
+#include "core/kernel/load_failure.h"
+#include "core/kernel/verifier_log.h"
 
 namespace xdpkit {
 namespace {

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "core/netdev_features.h"
-#include "core/probe.h"
+#include "core/kernel/netdev_features.h"
+#include "core/kernel/probe.h"
 
 namespace xdpkit {
 namespace {

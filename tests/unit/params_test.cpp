@@ -1,9 +1,9 @@
 // --param and --mode parsing: what is accepted, and the one-line errors for the rest.
 #include <gtest/gtest.h>
 
-#include "cmd/families.h"
-#include "core/family.h"
-#include "core/xdp.h"
+#include "core/families/families.h"
+#include "core/attach/family.h"
+#include "core/kernel/xdp.h"
 
 #include <xdpkit/common.h>
 

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/pcap_file.h"
+#include "core/packets/pcap_file.h"
 #include "support/packet.h"
 #include "support/temp_dir.h"
 

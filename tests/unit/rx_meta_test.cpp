@@ -6,9 +6,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include "core/chain.h"
-#include "core/netdev_features.h"
-#include "core/rx_meta.h"
+#include "core/attach/chain.h"
+#include "core/kernel/netdev_features.h"
+#include "core/hints/rx_meta.h"
 #include "support/packet.h"
 
 namespace xdpkit {

@@ -3,7 +3,7 @@
 
 #include <cstdint>
 
-#include "core/snmp.h"
+#include "core/kernel/snmp.h"
 
 namespace xdpkit {
 namespace {

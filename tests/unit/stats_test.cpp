@@ -4,9 +4,9 @@
 
 #include <sstream>
 
-#include "core/stats.h"
-#include "core/stats_table.h"
-#include "core/units.h"
+#include "core/attach/stats.h"
+#include "core/attach/stats_table.h"
+#include "core/base/units.h"
 
 namespace xdpkit {
 namespace {

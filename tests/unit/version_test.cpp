@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "core/version.h"
+#include "core/base/version.h"
 
 namespace xdpkit {
 namespace {

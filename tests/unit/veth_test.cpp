@@ -2,11 +2,11 @@
 // which features prepare would change, and the reports' text and JSON shapes.
 #include <gtest/gtest.h>
 
-#include "core/ethtool_features.h"
-#include "core/interface.h"
-#include "core/veth_create.h"
-#include "core/veth_prepare.h"
-#include "core/veth_report.h"
+#include "core/kernel/ethtool_features.h"
+#include "core/kernel/interface.h"
+#include "core/net/veth_create.h"
+#include "core/net/veth_prepare.h"
+#include "core/net/veth_report.h"
 
 namespace xdpkit {
 namespace {
