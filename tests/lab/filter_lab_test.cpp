@@ -75,7 +75,9 @@ TEST_F(FilterLab, BadRulesAreOneLineAndChangeNothing) {
               "--action", "deny"},
              {"filter", "del", "--priority", "9"},
          }) {
-        SCOPED_TRACE(args[2] + " " + args[3] + " " + args[4]);
+        std::string shown;
+        for (const auto& a : args) shown += a + " ";
+        SCOPED_TRACE(shown);
         const auto r = lab.xdpkit(args);
         EXPECT_EQ(r.status, 1);
         expect_one_error_line(r);
