@@ -95,6 +95,7 @@ void register_veth(CommandTable&, CLI::App&);
 void register_afxdp(CommandTable&, CLI::App&);
 void register_accel(CommandTable&, CLI::App&);
 void register_ipsec(CommandTable&, CLI::App&);
+void register_filter(CommandTable&, CLI::App&);
 void register_hints(CommandTable&, CLI::App&);
 void register_version(CommandTable&, CLI::App&);
 

@@ -12,6 +12,7 @@ void register_all_commands(CommandTable& t, CLI::App& app) {
     register_redirect(t, app);
     register_afxdp(t, app);
     register_ipsec(t, app);
+    register_filter(t, app);
     register_accel(t, app);
     register_hints(t, app);
     register_trafficgen(t, app);

@@ -149,13 +149,19 @@ static __always_inline enum ipv6_ext_kind ipv6_ext_kind(__u8 nexthdr)
 }
 
 /* Where a walk along an IPv6 header chain stands. */
+/* ipv6_walk.fragment: the first fragment carries the upper-layer header (its ports); a later
+ * one carries data from the middle of the packet. */
+#define IPV6_FIRST_FRAGMENT 1
+#define IPV6_LATER_FRAGMENT 2
+
 struct ipv6_walk {
 	__u32 off;	/* from ctx->data: the header nexthdr names (when the walk ends: the
 			 * upper-layer header; for a later fragment, its fragment header) */
 	__u32 count;	/* extension headers walked */
 	__u8 nexthdr;
 	__u8 fragment;	/* a fragment header made the packet a fragment (an atomic fragment,
-			 * offset 0 and no M flag, does not: RFC 6946 §4, it is processed whole) */
+			 * offset 0 and no M flag, does not: RFC 6946 §4, it is processed whole):
+			 * IPV6_FIRST_FRAGMENT or IPV6_LATER_FRAGMENT, 0 when not one */
 	__u8 pad[2];
 };
 
@@ -180,11 +186,11 @@ static __always_inline int ipv6_ext_step(__u8 *nexthdr, __u8 *fragment, const __
 			 * packet, not headers (RFC 8200 §4.5). Its protocol is the one the fragment
 			 * header names — unless that is an extension header, whose end only the
 			 * first fragment shows. */
-			*fragment = 1;
+			*fragment = IPV6_LATER_FRAGMENT;
 			return is_ipv6_ext(next) ? -1 : 0;
 		}
 		if (frag & IP6_MF)
-			*fragment = 1;
+			*fragment = IPV6_FIRST_FRAGMENT;
 		return 8;	/* fixed; its second byte is reserved, not a length */
 	}
 	if (type == IPPROTO_AH) {

@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 // Bottom to top: a folder may include its own and any before it, never one after it.
 const std::vector<std::string> kFolders = {"base",  "kernel", "packets", "attach",
                                            "net",   "afxdp",  "hints",   "ipsec",
-                                           "traffic", "families", "bench"};
+                                           "filter", "traffic", "families", "bench"};
 
 fs::path core_dir() { return fs::path(XDPKIT_SOURCE_DIR) / "loader" / "core"; }
 

@@ -6,6 +6,7 @@ const std::vector<const Family*>& all_families() {
     static const std::vector<const Family*> all = {
         &pass_family(),
         &drop_family(),
+        &filter_family(),
         &baseline_family(),
         &redirect_family(),
         &afxdp_family(),

@@ -1,5 +1,5 @@
-// The program families in the suite. Adding one: its descriptor in loader/cmd/<family>.cpp
-// and one line in loader/cmd/families.cpp.
+// The program families in the suite. Adding one: its descriptor in
+// core/families/<family>_family.cpp and one line in core/families/families.cpp.
 #pragma once
 
 #include <string>
@@ -11,6 +11,7 @@ namespace xdpkit {
 
 const Family& pass_family();
 const Family& drop_family();
+const Family& filter_family();
 const Family& baseline_family();
 const Family& redirect_family();
 const Family& afxdp_family();

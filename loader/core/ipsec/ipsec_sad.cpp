@@ -21,6 +21,7 @@
 #include "core/kernel/load_failure.h"
 #include "core/kernel/netns.h"
 #include "core/attach/pin_folder.h"
+#include "core/attach/shared_maps.h"
 #include "core/attach/program.h"
 
 namespace xdpkit {
@@ -38,13 +39,6 @@ constexpr const char* kSharedMaps[] = {IPSEC_SA_TABLE_MAP, IPSEC_SA_REPLAY_MAP,
 
 // A cpumap entry's queue: the kernel's default for xdp-bench redirect-cpu too.
 constexpr uint32_t kCpumapQueueSize = 2048;
-
-Result<Fd> dup_fd(int fd, const char* what) {
-    const int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    if (copy < 0) return make_error(errno, "cannot duplicate the {} map fd: {}", what,
-                                    std::strerror(errno));
-    return Fd(copy);
-}
 
 Result<void> map_error(const char* what, const SecurityAssociation& sa, int err) {
     return make_error(err, "SPI {:#x} to {}: cannot write {}: {}", sa.spi, to_string(sa.dst),
@@ -79,20 +73,8 @@ Result<Fd> create_summary_map(const std::string& path) {
     return summary;
 }
 
-// Points the object's shared maps at the namespace's own pin folder — made (a stale one of its
-// name pruned) when missing; libbpf then reuses the maps pinned there or pins new ones.
 Result<void> pin_shared_maps(bpf_object* obj) {
-    auto folder = namespace_folder(FolderUse::Create);
-    if (!folder) return folder.error();
-    const std::string dir = folder->pin_path(kSaDatabasePin);
-    XDPKIT_TRY(make_dirs(dir));
-    for (const char* name : kSharedMaps) {
-        bpf_map* map = bpf_object__find_map_by_name(obj, name);
-        if (!map) return make_error(EINVAL, "the ipsec program has no map {}", name);
-        if (bpf_map__set_pin_path(map, (dir + "/" + name).c_str()) != 0)
-            return make_error(errno, "cannot share map {}: {}", name, std::strerror(errno));
-    }
-    return {};
+    return pin_maps_in_namespace(obj, kSaDatabasePin, kSharedMaps, "ipsec");
 }
 
 // Makes the namespace's shared maps by loading the ipsec object with them pointed at the
@@ -227,14 +209,7 @@ Result<SaDatabase> SaDatabase::of_program(const LoadedProgram& p) {
     Fd* fds[] = {&db.table_, &db.replay_, &db.stats_,  &db.cpus_,
                  &db.xsks_,  &db.crypto_, &db.summary_};
     static_assert(std::size(fds) == std::size(kSharedMaps));
-    for (size_t i = 0; i < std::size(kSharedMaps); ++i) {
-        bpf_map* map = p.map(kSharedMaps[i]);
-        if (!map) return make_error(EINVAL, "program '{}' has no map {}", p.family().name,
-                                    kSharedMaps[i]);
-        auto fd = dup_fd(bpf_map__fd(map), kSharedMaps[i]);
-        if (!fd) return fd.error();
-        *fds[i] = std::move(*fd);
-    }
+    XDPKIT_TRY(dup_program_maps(p, kSharedMaps, fds));
     return db;
 }
 
@@ -428,8 +403,7 @@ Result<bool> SaDatabase::flush() {
     if (where_ == "program") return false;
     // An attached ipsec stage keeps the database: a new one would not be the one it reads.
     const std::string ns_dir = where_.substr(0, where_.rfind('/'));
-    for (const auto& name : list_dir(ns_dir))
-        if (path_exists(ns_dir + "/" + name + "/ipsec/prog")) return false;
+    if (family_stage_pinned(ns_dir, "ipsec")) return false;
     XDPKIT_TRY(remove_tree(where_));
     XDPKIT_TRY(remove_namespace_folder_if_empty());
     return true;

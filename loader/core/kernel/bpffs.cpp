@@ -1,5 +1,7 @@
 #include "core/kernel/bpffs.h"
 
+#include <fcntl.h>
+
 #include <bpf/bpf.h>
 #include <dirent.h>
 #include <sys/mount.h>
@@ -97,6 +99,13 @@ Result<Fd> open_pin(const std::string& path) {
     const int fd = bpf_obj_get(path.c_str());
     if (fd < 0) return make_error(errno, "cannot open pin {}: {}", path, std::strerror(errno));
     return Fd(fd);
+}
+
+Result<Fd> dup_fd(int fd, const char* what) {
+    const int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (copy < 0)
+        return make_error(errno, "cannot duplicate the {} map fd: {}", what, std::strerror(errno));
+    return Fd(copy);
 }
 
 }  // namespace xdpkit

@@ -31,5 +31,7 @@ std::vector<std::string> list_dir(const std::string& path);
 Result<void> pin_fd(int fd, const std::string& path);
 // Opens what is pinned at path (a program, map or link).
 Result<Fd> open_pin(const std::string& path);
+// A descriptor of its own for a map a loaded object owns, so it outlives the object.
+Result<Fd> dup_fd(int fd, const char* what);
 
 }  // namespace xdpkit
