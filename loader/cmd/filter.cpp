@@ -2,9 +2,6 @@
 // (docs/filter.md). The program is attached like any other: `xdpkit attach filter IFACE`.
 #include <xdpkit/filter.h>
 
-#include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "command.h"
 #include "core/base/output.h"
@@ -41,33 +38,11 @@ Result<std::vector<FilterRule>> rules_of(const FilterAddArgs& a) {
     const auto words = words_of(a);
     if (!a.file.empty()) {
         if (!words.empty()) return make_error(EINVAL, "--file or the flags of one rule, not both");
-        std::ifstream in(a.file);
-        if (!in) return make_error(errno, "cannot read {}: {}", a.file, std::strerror(errno));
-        std::stringstream text;
-        text << in.rdbuf();
-        return parse_rule_text(text.str(), a.file);
+        return read_rule_file(a.file);
     }
     auto r = rule_from_words(words);
     if (!r) return r.error();
     return std::vector<FilterRule>{*r};
-}
-
-Json rule_json(const FilterRuleEntry& e) {
-    const FilterRule& r = e.rule;
-    auto prefixes = [](const std::vector<Prefix>& ps) {
-        Json out = Json::array();
-        for (const Prefix& p : ps) out.push_back(to_string(p));
-        return out;
-    };
-    Json j{{"priority", r.priority},
-           {"action", r.deny ? "deny" : "allow"},
-           {"src", prefixes(r.src)},
-           {"dst", prefixes(r.dst)},
-           {"proto", r.proto ? Json(*r.proto) : Json(nullptr)},
-           {"sport", to_string(r.sport)},
-           {"dport", to_string(r.dport)},
-           {"counters", {{"packets", e.counters.packets}, {"bytes", e.counters.bytes}}}};
-    return j;
 }
 
 Result<void> handle_add(const FilterAddArgs& a, const GlobalOptions& g) {
@@ -78,7 +53,7 @@ Result<void> handle_add(const FilterAddArgs& a, const GlobalOptions& g) {
     XDPKIT_TRY(db->add(*rules));
     if (g.json) {
         Json added = Json::array();
-        for (const auto& r : *rules) added.push_back(rule_json({r, {}}));
+        for (const auto& r : *rules) added.push_back(to_json(FilterRuleEntry{r, {}}));
         print_json({{"added", added}, {"rules", db->where()}});
     } else {
         for (const auto& r : *rules) fmt::print("added rule {}\n", rule_text(r));
@@ -92,7 +67,7 @@ Result<void> handle_del(uint32_t priority, const GlobalOptions& g) {
     auto gone = db->remove(priority);
     if (!gone) return gone.error();
     if (g.json)
-        print_json({{"deleted", rule_json({*gone, {}})}});
+        print_json({{"deleted", to_json(FilterRuleEntry{*gone, {}})}});
     else
         fmt::print("deleted rule {}\n", rule_text(*gone));
     return {};
@@ -126,7 +101,7 @@ Result<void> handle_list(const GlobalOptions& g) {
     if (!entries) return entries.error();
     if (g.json) {
         Json all = Json::array();
-        for (const auto& e : *entries) all.push_back(rule_json(e));
+        for (const auto& e : *entries) all.push_back(to_json(e));
         print_json({{"where", db->where()}, {"rules", all}});
         return {};
     }

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "command.h"
+#include "core/filter/filter_rules_db.h"
 #include "core/attach/capture_run.h"
 #include "core/attach/counters.h"
 #include "core/ipsec/ipsec_report.h"
@@ -12,7 +13,7 @@ namespace xdpkit {
 namespace {
 
 struct RunArgs {
-    std::string program, pcap, out, sa_file;
+    std::string program, pcap, out, sa_file, rules;
     std::vector<std::string> params;
     uint32_t repeat = 1;
     bool strict = false;  // a frame that cannot be run fails the command (after the report)
@@ -90,6 +91,33 @@ Result<void> handle_run(const RunArgs& a, const GlobalOptions& g) {
             return FamilyState{Json{{"sas", sa_entries_json(*entries)}}, sa_table_text(*entries)};
         };
     }
+    if (!a.rules.empty()) {
+        if ((*family)->name != "filter")
+            return make_error(EINVAL, "--rules is for the filter program, not '{}'",
+                              (*family)->name);
+        auto rules = read_rule_file(a.rules);
+        if (!rules) return rules.error();
+        // Into this run's own rule maps: nothing attached, nothing pinned is touched.
+        req.configure = [rules = *rules](const LoadedProgram& p) -> Result<void> {
+            auto db = FilterRules::of_program(p);
+            if (!db) return db.error();
+            return db->add(rules);
+        };
+        req.inspect = [](const LoadedProgram& p) -> Result<FamilyState> {
+            auto db = FilterRules::of_program(p);
+            if (!db) return db.error();
+            auto entries = db->list();
+            if (!entries) return entries.error();
+            Json all = Json::array();
+            std::string text = "rules:\n";
+            for (const auto& e : *entries) {
+                all.push_back(to_json(e));
+                text += fmt::format("  {:<58} {:>12} packets\n", rule_text(e.rule),
+                                    e.counters.packets);
+            }
+            return FamilyState{Json{{"rules", all}}, text};
+        };
+    }
     auto r = run_capture(req);
     if (!r) return r.error();
     if (g.json)
@@ -116,6 +144,9 @@ void register_run(CommandTable& t, CLI::App& app) {
     cmd->add_option("--out", a->out, "Write the packets as the program left them to this pcap");
     cmd->add_option("--sa-file", a->sa_file,
                     "ipsec: load these SAs into the run's own SA table (JSON or one per line)");
+    cmd->add_option("--rules", a->rules,
+                    "filter: load this rule file into the run's own rule maps (as 'xdpkit "
+                    "filter add --file')");
     cmd->add_option("--repeat", a->repeat, "Runs per packet, timed by the kernel")
         ->check(CLI::Range(1u, static_cast<uint32_t>(INT32_MAX)))  // libbpf passes an int
         ->capture_default_str();

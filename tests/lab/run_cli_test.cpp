@@ -70,3 +70,25 @@ TEST_F(RunCli, OfflineAccelTakesSasWithoutAnAction) {
 
 }  // namespace
 }  // namespace xdpkit::test
+
+namespace xdpkit::test {
+namespace {
+
+// `run filter --rules`: a capture against a rule set, in the run's own maps; the rule that
+// decided counts it, and --rules is refused for another program.
+TEST_F(RunCli, FilterRunsACaptureAgainstARuleFile) {
+    const std::string rules = dir.file("rules.txt");
+    std::ofstream(rules) << "--priority 4 --proto udp --dport 9 --action deny\n";
+    auto r = xdpkit({"--json", "run", "filter", "--pcap", pcap, "--rules", rules});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    const auto& listed = j.at("state").at("rules");
+    ASSERT_EQ(listed.size(), 1u) << r.out;
+    EXPECT_EQ(listed.at(0).at("counters").at("packets"), 2) << "the two UDP frames, not the runt";
+    r = xdpkit({"run", "drop", "--pcap", pcap, "--rules", rules});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_EQ(r.err, "xdpkit: --rules is for the filter program, not 'drop'\n");
+}
+
+}  // namespace
+}  // namespace xdpkit::test

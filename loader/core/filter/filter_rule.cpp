@@ -3,6 +3,7 @@
 #include <xdpkit/filter.h>
 
 #include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -173,6 +174,14 @@ Result<std::vector<FilterRule>> parse_rule_text(const std::string& text,
         rules.push_back(std::move(*r));
     }
     return rules;
+}
+
+Result<std::vector<FilterRule>> read_rule_file(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) return make_error(errno, "cannot read {}: {}", path, std::strerror(errno));
+    std::stringstream text;
+    text << in.rdbuf();
+    return parse_rule_text(text.str(), path);
 }
 
 std::string rule_text(const FilterRule& r) {

@@ -50,6 +50,7 @@ Result<FilterRule> rule_from_words(const std::vector<std::string>& words);
 // A rule file: one rule per line as those flags (`#` starts a comment); all or nothing, the
 // error with the file's line; two rules of one priority are refused.
 Result<std::vector<FilterRule>> parse_rule_text(const std::string& text, const std::string& origin);
+Result<std::vector<FilterRule>> read_rule_file(const std::string& path);
 
 // "10: deny src 198.18.0.0/15 proto tcp dport 22" (prefix lists longer than 3 are counted).
 std::string rule_text(const FilterRule& r);

@@ -196,6 +196,23 @@ void ranges_into(const std::vector<uint64_t>& masks, std::map<uint32_t, FilterRu
 
 }  // namespace
 
+Json to_json(const FilterRuleEntry& e) {
+    const FilterRule& r = e.rule;
+    auto prefixes = [](const std::vector<Prefix>& ps) {
+        Json out = Json::array();
+        for (const Prefix& p : ps) out.push_back(to_string(p));
+        return out;
+    };
+    return Json{{"priority", r.priority},
+                {"action", r.deny ? "deny" : "allow"},
+                {"src", prefixes(r.src)},
+                {"dst", prefixes(r.dst)},
+                {"proto", r.proto ? Json(*r.proto) : Json(nullptr)},
+                {"sport", to_string(r.sport)},
+                {"dport", to_string(r.dport)},
+                {"counters", {{"packets", e.counters.packets}, {"bytes", e.counters.bytes}}}};
+}
+
 Result<void> share_filter_rules(bpf_object* obj) {
     XDPKIT_TRY(FilterRules::open_pinned(/*create=*/true));
     return pin_shared_maps(obj);

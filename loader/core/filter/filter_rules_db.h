@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/base/fd.h"
+#include "core/base/output.h"
 #include "core/base/result.h"
 #include "core/filter/filter_rule.h"
 
@@ -37,6 +38,10 @@ struct FilterRuleEntry {
     FilterRule rule;
     xdpkit_datarec counters{};  // frames this rule decided, summed over CPUs and interfaces
 };
+
+// {"priority", "action", "src", "dst", "proto", "sport", "dport", "counters"}: `filter list
+// --json`, `run filter --rules`.
+Json to_json(const FilterRuleEntry& e);
 
 class FilterRules {
 public:
