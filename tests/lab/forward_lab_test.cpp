@@ -72,7 +72,9 @@ protected:
     }
 
     std::string ns(char which) const { return prefix_ + "-" + which; }
-    CommandResult in_r(const std::vector<std::string>& args) const { return xdpkit_in(ns('r'), args); }
+    CommandResult in_r(const std::vector<std::string>& args) const {
+        return xdpkit_in(ns('r'), args);
+    }
 
     // A veth in R can take redirected frames only while its peer has an XDP program.
     void prepare_ports() const {
@@ -112,8 +114,8 @@ protected:
 
     // Polls until cond holds or the deadline passes; true if it held.
     template <typename Cond>
-    static bool eventually(Cond cond, std::chrono::milliseconds deadline = std::chrono::seconds(5)) {
-        const auto end = std::chrono::steady_clock::now() + deadline;
+    static bool eventually(Cond cond) {
+        const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
         for (;;) {
             if (cond()) return true;
             if (std::chrono::steady_clock::now() > end) return false;
@@ -183,6 +185,19 @@ TEST_F(ForwardLab, ARemovedRouteSendsFramesToTheStackCountedNoRoute) {
     EXPECT_TRUE(ping_from_a(kB6, 2));
 }
 
+TEST_F(ForwardLab, SaysWhenForwardingIsOffAndCountsWhatItPasses) {
+    prepare_ports();
+    ip_or_throw({"netns", "exec", ns('r'), "sysctl", "-q", "-w",
+                 "net.ipv4.conf.vethRA.forwarding=0"});
+    const auto r = in_r({"forward", "vethRA", "vethRB"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("note: vethRA: forwarding is off for ipv4 "), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("vethRB: forwarding is off"), std::string::npos) << r.out;
+    EXPECT_TRUE(ping_fails(kB4));  // R's stack does not forward from vethRA either
+    EXPECT_TRUE(eventually([&] { return row("vethRA", "pass_reasons", "forwarding-off") >= 1; }));
+    EXPECT_TRUE(ping_from_a(kB6, 2));  // IPv6 forwarding is still on
+}
+
 TEST_F(ForwardLab, RefusesAPortWhoseVethPeerCannotTakeRedirectsAndChangesNothing) {
     const auto r = in_r({"forward", "vethRA", "vethRB"});
     EXPECT_EQ(r.status, 1);
@@ -213,6 +228,14 @@ TEST_F(ForwardLab, UsageErrorsExitTwo) {
         EXPECT_EQ(r.status, 2) << args.back() << ": " << r.err;
     }
     expect_nothing_attached(ns('r'), "vethRA");
+}
+
+// No lab needed: the refusal comes before the capture is read.
+TEST(ForwardCli, RunOnACaptureIsRefusedWithWhy) {
+    const auto r = run_command({xdpkit_path(), "run", "forward", "--pcap", "/nonexistent.pcap"});
+    EXPECT_EQ(r.status, 1);
+    expect_one_error_line(r);
+    EXPECT_NE(r.err.find("FIB of the namespace"), std::string::npos) << r.err;
 }
 
 }  // namespace

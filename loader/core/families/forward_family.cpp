@@ -31,27 +31,34 @@ std::string pass_reason_name(uint32_t slot) {
 }  // namespace
 
 const Family& forward_family() {
-    static const Family f{
-        "forward",
-        "route IPv4 and IPv6 with the kernel's FIB: TTL decremented, MACs rewritten, sent out "
-        "through a devmap of the given ports",
-        "xdpkit_forward",
-        {
-            ParamSpec{"fib-mode", "fib_mode", ParamKind::Choice, "full",
-                      "full: policy rules, then their table (as the stack routes); direct: the "
-                      "ingress VRF's table or main, no rules (BPF_FIB_LOOKUP_DIRECT)",
-                      {{"full", FORWARD_FIB_FULL}, {"direct", FORWARD_FIB_DIRECT}}},
-        },
-        true,
-        skeleton_opener<forward_bpf>(),
-        {CounterTable{FORWARD_PASS_REASONS_MAP, "passed", pass_reason_name,
-                      {FORWARD_PASS_UNPARSED}},
-         // Read in the namespace of the interfaces, which is where every port is.
-         CounterTable{FORWARD_EGRESS_COUNTERS_MAP, "egress",
-                      [](uint32_t ifindex) { return interface_label(static_cast<int>(ifindex)); }}},
-        false,
-        "xdpkit forward IFACE...",
-        forward_map_state};
+    static const Family f = [] {
+        Family f{
+            "forward",
+            "route IPv4 and IPv6 with the kernel's FIB: TTL decremented, MACs rewritten, sent out "
+            "through a devmap of the given ports",
+            "xdpkit_forward",
+            {
+                ParamSpec{"fib-mode", "fib_mode", ParamKind::Choice, "full",
+                          "full: policy rules, then their table (as the stack routes); direct: "
+                          "the ingress VRF's table or main, no rules (BPF_FIB_LOOKUP_DIRECT)",
+                          {{"full", FORWARD_FIB_FULL}, {"direct", FORWARD_FIB_DIRECT}}},
+            },
+            true,
+            skeleton_opener<forward_bpf>(),
+            {CounterTable{FORWARD_PASS_REASONS_MAP, "passed", pass_reason_name,
+                          {FORWARD_PASS_UNPARSED}},
+             // Read in the namespace of the interfaces, which is where every port is.
+             CounterTable{FORWARD_EGRESS_COUNTERS_MAP, "egress",
+                          [](uint32_t i) { return interface_label(static_cast<int>(i)); }}},
+            false,
+            "xdpkit forward IFACE...",
+            forward_map_state};
+        f.run_refusal =
+            "cannot run on a capture: it routes by the FIB of the namespace it runs in and "
+            "sends only to the devices of its devmap, and a capture carries neither; route live "
+            "with 'xdpkit forward IFACE...' (the progs tests run it in a namespace of their own)";
+        return f;
+    }();
     return f;
 }
 

@@ -4,11 +4,28 @@
 #include <bpf/libbpf.h>
 
 #include <cstring>
+#include <fstream>
 
 #include "core/attach/program.h"
 #include "core/net/redirect.h"
 
 namespace xdpkit {
+namespace {
+
+// The families a port does not forward (its forwarding sysctl is 0): the FIB then answers
+// "forwarding disabled" for every frame it receives. /proc/sys/net is the namespace of the
+// thread that opens it. A family whose file cannot be read (IPv6 off) is left out.
+std::string forwarding_off(const std::string& ifname) {
+    std::string off;
+    for (const char* family : {"ipv4", "ipv6"}) {
+        std::ifstream in(fmt::format("/proc/sys/net/{}/conf/{}/forwarding", family, ifname));
+        int value = 1;
+        if (in >> value && value == 0) off += (off.empty() ? "" : " and ") + std::string(family);
+    }
+    return off;
+}
+
+}  // namespace
 
 const char* fib_mode_name(forward_fib_mode mode) {
     return mode == FORWARD_FIB_DIRECT ? "direct" : "full";
@@ -40,6 +57,11 @@ Result<ForwardPlan> plan_forward(const ForwardRequest& req) {
             plan.notes.push_back(fmt::format("{} (ifindex {}) has no per-egress counter: they "
                                              "cover ifindex < {}",
                                              port->name, port->ifindex, FORWARD_MAX_IFINDEX));
+        if (const std::string off = forwarding_off(port->name); !off.empty())
+            plan.notes.push_back(fmt::format("{}: forwarding is off for {} (sysctl "
+                                             "net.<family>.conf.{}.forwarding=0): its frames of "
+                                             "that family pass, counted forwarding-off",
+                                             port->name, off, port->name));
         plan.ports.push_back(*port);
     }
     return plan;
@@ -71,8 +93,8 @@ Result<void> fill_forward_ports(const LoadedProgram& prog, const ForwardPlan& pl
 Result<std::vector<AttachResult>> set_up_forward(const Family& family, const ForwardPlan& plan,
                                                  XdpMode mode, bool replace, bool append) {
     const auto request = [&](const Interface& port) {
-        return AttachRequest{&family, port.name, mode, replace, append, forward_params(plan),
-                             [&plan](const LoadedProgram& p) { return fill_forward_ports(p, plan); }};
+        const auto fill = [&plan](const LoadedProgram& p) { return fill_forward_ports(p, plan); };
+        return AttachRequest{&family, port.name, mode, replace, append, forward_params(plan), fill};
     };
     for (const auto& port : plan.ports) XDPKIT_TRY(check_attach(request(port)));
 
