@@ -32,7 +32,8 @@ Result<void> run_forward(const ForwardArgs& a, const GlobalOptions& g) {
     if (!done) return done.error();
     if (g.json) {
         Json ports = Json::array(), attached = Json::array();
-        for (const auto& p : plan->ports) ports.push_back({{"ifname", p.name}, {"ifindex", p.ifindex}});
+        for (const auto& p : plan->ports)
+            ports.push_back({{"ifname", p.name}, {"ifindex", p.ifindex}});
         for (const auto& r : *done) attached.push_back(attach_json(r));
         print_json({{"ports", ports},
                     {"fib_mode", fib_mode_name(plan->fib_mode)},

@@ -160,12 +160,31 @@ TEST_F(ForwardProg, RoutesIpv4WithTtlDecrementedChecksumRightAndMacsRewritten) {
 }
 
 TEST_F(ForwardProg, TheChecksumStaysRightForEveryTtlAndHeader) {
-    // RFC 1624's case: the incremental update must match a full recomputation whatever the
-    // checksum was before, including the carry out of 0xffff.
+    // The incremental update must match a full recomputation whatever the checksum was
+    // before: many headers, then the edges of RFC 1624 §3 — a checksum the update carries out
+    // of (0xfeff + 0x0100) and its neighbours, reached by choosing the IP ID.
     LoadedProgram p = load();
+    for (uint16_t target : {0xfeff, 0xfe00, 0xff00, 0x0000, 0x00ff, 0x0100}) {
+        auto in = Packet().eth().ipv4("198.18.10.9", "198.18.20.7").udp().payload(8).bytes();
+        in[kEth + 4] = in[kEth + 5] = 0;
+        fix_ipv4_checksum(in);
+        // ones' complement: checksum = ~(others + id), so id = ~target + ~(others) = ~target +
+        // checksum-with-id-0, folded.
+        uint32_t id = static_cast<uint16_t>(~target) +
+                      ((in[kEth + 10] << 8) | in[kEth + 11]);
+        id = (id & 0xffff) + (id >> 16);
+        in[kEth + 4] = static_cast<uint8_t>(id >> 8);
+        in[kEth + 5] = static_cast<uint8_t>(id);
+        fix_ipv4_checksum(in);
+        ASSERT_EQ((in[kEth + 10] << 8) | in[kEth + 11], target);
+        const auto r = run_xdp(p.prog_fd(), in);
+        ASSERT_EQ(r.verdict, kRedirect);
+        EXPECT_EQ(Packet::ipv4_checksum(&r.data_out[kEth], 20), 0) << std::hex << target;
+    }
     for (int ttl = 2; ttl <= 255; ttl += 7)
         for (uint8_t tos : {0x00, 0x10, 0xb8, 0xff}) {
-            auto in = Packet().eth().ipv4("198.18.10.9", "198.18.20.7").ttl(static_cast<uint8_t>(ttl))
+            auto in = Packet().eth().ipv4("198.18.10.9", "198.18.20.7")
+                          .ttl(static_cast<uint8_t>(ttl))
                           .udp(static_cast<uint16_t>(ttl * 131), 9).payload(8).bytes();
             in[kEth + 1] = tos;
             fix_ipv4_checksum(in);
@@ -204,10 +223,10 @@ TEST_F(ForwardProg, ARouteOutOfADeviceThatIsNotAPortPassesUntouched) {
 }
 
 TEST_F(ForwardProg, TtlOneGoesToTheStack) {
-    expect_passed(Packet().eth().ipv4("198.18.10.9", "198.18.20.7").ttl(1).udp().payload(18).bytes(),
-                  FORWARD_PASS_TTL);
-    expect_passed(Packet().eth().ipv4("198.18.10.9", "198.18.20.7").ttl(0).udp().payload(18).bytes(),
-                  FORWARD_PASS_TTL);
+    for (uint8_t ttl : {1, 0})
+        expect_passed(
+            Packet().eth().ipv4("198.18.10.9", "198.18.20.7").ttl(ttl).udp().payload(18).bytes(),
+            FORWARD_PASS_TTL);
     expect_passed(Packet().eth().ipv6("fc00:dead:cafe:10::9", "fc00:dead:cafe:20::7").ttl(1)
                       .udp().payload(18).bytes(),
                   FORWARD_PASS_TTL);
