@@ -191,7 +191,9 @@ TEST_F(ForwardLab, SaysWhenForwardingIsOffAndCountsWhatItPasses) {
                  "net.ipv4.conf.vethRA.forwarding=0"});
     const auto r = in_r({"forward", "vethRA", "vethRB"});
     ASSERT_EQ(r.status, 0) << r.err;
-    EXPECT_NE(r.out.find("note: vethRA: forwarding is off for ipv4 "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("note: vethRA: forwarding is off (net.ipv4.conf.vethRA.forwarding=0)"),
+              std::string::npos)
+        << r.out;
     EXPECT_EQ(r.out.find("vethRB: forwarding is off"), std::string::npos) << r.out;
     EXPECT_TRUE(ping_fails(kB4));  // R's stack does not forward from vethRA either
     EXPECT_TRUE(eventually([&] { return row("vethRA", "pass_reasons", "forwarding-off") >= 1; }));

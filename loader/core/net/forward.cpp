@@ -12,15 +12,18 @@
 namespace xdpkit {
 namespace {
 
-// The families a port does not forward (its forwarding sysctl is 0): the FIB then answers
-// "forwarding disabled" for every frame it receives. /proc/sys/net is the namespace of the
-// thread that opens it. A family whose file cannot be read (IPv6 off) is left out.
+// The forwarding sysctls of a port that are 0 ("net.ipv6.conf.b0.forwarding=0"): the FIB then
+// answers "forwarding disabled" for every frame of that family it receives. /proc/sys/net is
+// the namespace of the thread that opens it; a family whose file cannot be read (IPv6 off) is
+// left out.
 std::string forwarding_off(const std::string& ifname) {
     std::string off;
     for (const char* family : {"ipv4", "ipv6"}) {
         std::ifstream in(fmt::format("/proc/sys/net/{}/conf/{}/forwarding", family, ifname));
         int value = 1;
-        if (in >> value && value == 0) off += (off.empty() ? "" : " and ") + std::string(family);
+        if (in >> value && value == 0)
+            off += fmt::format("{}net.{}.conf.{}.forwarding=0", off.empty() ? "" : ", ", family,
+                               ifname);
     }
     return off;
 }
@@ -58,10 +61,10 @@ Result<ForwardPlan> plan_forward(const ForwardRequest& req) {
                                              "cover ifindex < {}",
                                              port->name, port->ifindex, FORWARD_MAX_IFINDEX));
         if (const std::string off = forwarding_off(port->name); !off.empty())
-            plan.notes.push_back(fmt::format("{}: forwarding is off for {} (sysctl "
-                                             "net.<family>.conf.{}.forwarding=0): its frames of "
-                                             "that family pass, counted forwarding-off",
-                                             port->name, off, port->name));
+            plan.notes.push_back(fmt::format("{}: forwarding is off ({}): frames it receives of "
+                                             "that family pass to the stack, counted "
+                                             "forwarding-off",
+                                             port->name, off));
         plan.ports.push_back(*port);
     }
     return plan;
