@@ -1,6 +1,7 @@
 // xdpkit attach / detach.
 #include <fmt/format.h>
 
+#include "attach_report.h"
 #include "command.h"
 #include "core/attach/chain.h"
 #include "core/base/output.h"
@@ -31,21 +32,11 @@ Result<void> run_attach(const AttachArgs& a, const GlobalOptions& g) {
     auto r = attach_program(AttachRequest{*family, a.ifname, *mode, a.replace, a.append, *params});
     if (!r) return r.error();
     if (g.json) {
-        print_json({{"ifname", r->ifname},
-                    {"program", r->family},
-                    {"action", r->action},
-                    {"mode", r->mode},
-                    {"slot", r->slot},
-                    {"prog_id", r->prog_id},
-                    {"link_id", r->link_id},
-                    {"pin_dir", r->pin_dir},
-                    {"notes", r->notes}});
+        print_json(attach_json(*r));
         return {};
     }
     for (const auto& n : r->notes) fmt::print("note: {}\n", n);
-    fmt::print("{}: {} '{}' in {} mode (prog id {}, chain slot {}, link id {}); pinned in {}\n",
-               r->ifname, r->action, r->family, r->mode, r->prog_id, r->slot, r->link_id,
-               r->pin_dir);
+    fmt::print("{}", attach_line(*r));
     return {};
 }
 

@@ -91,6 +91,7 @@ void register_trafficgen(CommandTable&, CLI::App&);
 void register_run(CommandTable&, CLI::App&);
 void register_bench(CommandTable&, CLI::App&);
 void register_redirect(CommandTable&, CLI::App&);
+void register_forward(CommandTable&, CLI::App&);
 void register_veth(CommandTable&, CLI::App&);
 void register_afxdp(CommandTable&, CLI::App&);
 void register_accel(CommandTable&, CLI::App&);

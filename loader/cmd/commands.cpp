@@ -10,6 +10,7 @@ void register_all_commands(CommandTable& t, CLI::App& app) {
     register_prune(t, app);
     register_stats(t, app);
     register_redirect(t, app);
+    register_forward(t, app);
     register_afxdp(t, app);
     register_ipsec(t, app);
     register_filter(t, app);

@@ -2,6 +2,7 @@
 //                 [--egress-prog PROG --dst-mac MAC] [--broadcast IF,IF,...]
 #include <fmt/format.h>
 
+#include "attach_report.h"
 #include "command.h"
 #include "validators.h"
 #include "core/base/cpu_list.h"
@@ -80,9 +81,7 @@ Result<void> run_redirect(const RedirectArgs& a, const GlobalOptions& g) {
     }
     for (const auto& n : r->notes) fmt::print("note: {}\n", n);
     fmt::print("{}\n", describe(*plan));
-    fmt::print("{}: {} '{}' in {} mode (prog id {}, chain slot {}, link id {}); pinned in {}\n",
-               r->ifname, r->action, r->family, r->mode, r->prog_id, r->slot, r->link_id,
-               r->pin_dir);
+    fmt::print("{}", attach_line(*r));
     return {};
 }
 

@@ -3,6 +3,8 @@
 #define XDPKIT_CONSTS_BPF_H
 
 #define ETH_ALEN 6
+#define AF_INET 2
+#define AF_INET6 10
 #define ETH_P_IP 0x0800
 #define ETH_P_IPV6 0x86DD
 #define ETH_P_8021Q 0x8100

@@ -15,6 +15,7 @@
 
 #include "core/kernel/bpffs.h"
 #include "core/kernel/netns.h"
+#include "core/kernel/snmp.h"
 
 extern char** environ;
 
@@ -139,11 +140,7 @@ void add_lab_netns(const std::string& ns) {
     if (r.status != 0) throw std::runtime_error("lab setup failed: sysctl in " + ns + ": " + r.err);
 }
 
-namespace {
-
-// The namespace's count of IPv6 multicast packets it sent (Ip6OutMcastPkts, /proc/net/snmp6):
-// MLD reports, router and neighbour solicitations all count there.
-uint64_t ipv6_multicast_sent(const std::string& ns) {
+uint64_t snmp6_counter(const std::string& ns, const std::string& counter) {
     uint64_t count = 0;
     std::thread([&] {
         auto inside = NetnsGuard::enter(ns);
@@ -152,11 +149,29 @@ uint64_t ipv6_multicast_sent(const std::string& ns) {
         for (std::string name; in >> name;) {
             uint64_t value = 0;
             in >> value;
-            if (name == "Ip6OutMcastPkts") count = value;
+            if (name == counter) count = value;
         }
     }).join();
     return count;
 }
+
+uint64_t snmp_counter(const std::string& ns, const std::string& group, const std::string& name) {
+    Result<uint64_t> value = make_error(ENOENT, "no namespace {}", ns);
+    std::thread([&] {
+        auto inside = NetnsGuard::enter(ns);
+        if (!inside) return;
+        auto counters = SnmpCounters::open_here();
+        value = counters ? counters->read(group, name) : Result<uint64_t>(counters.error());
+    }).join();
+    if (!value) throw std::runtime_error("snmp " + group + " " + name + ": " + value.error().message);
+    return *value;
+}
+
+namespace {
+
+// The namespace's count of IPv6 multicast packets it sent: MLD reports, router and neighbour
+// solicitations all count there.
+uint64_t ipv6_multicast_sent(const std::string& ns) { return snmp6_counter(ns, "Ip6OutMcastPkts"); }
 
 }  // namespace
 

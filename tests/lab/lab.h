@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,12 @@ void add_lab_netns(const std::string& ns);
 // reports of new addresses) for 100 ms: from then on, only a test's own traffic moves the
 // counters of an attached program. Throws when they never settle.
 void wait_until_quiet(const std::vector<std::string>& namespaces);
+// One counter of a namespace's IPv6 stack (/proc/net/snmp6: "Ip6OutForwDatagrams"); 0 when
+// it has no such counter.
+uint64_t snmp6_counter(const std::string& ns, const std::string& name);
+// One counter of a namespace's IPv4 stack (/proc/net/snmp: group "Ip", name "ForwDatagrams");
+// throws when it cannot be read.
+uint64_t snmp_counter(const std::string& ns, const std::string& group, const std::string& name);
 
 class Lab {
 public:

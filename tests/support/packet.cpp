@@ -14,13 +14,6 @@ void put16(std::vector<uint8_t>& b, size_t off, uint16_t v) {
     b[off + 1] = static_cast<uint8_t>(v);
 }
 
-uint16_t ipv4_checksum(const uint8_t* p, size_t len) {
-    uint32_t sum = 0;
-    for (size_t i = 0; i + 1 < len; i += 2) sum += (p[i] << 8) | p[i + 1];
-    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-    return static_cast<uint16_t>(~sum);
-}
-
 template <size_t N>
 std::array<uint8_t, N> parse_addr(int af, const std::string& s) {
     std::array<uint8_t, N> a{};
@@ -29,6 +22,32 @@ std::array<uint8_t, N> parse_addr(int af, const std::string& s) {
 }
 
 }  // namespace
+
+uint16_t Packet::ipv4_checksum(const uint8_t* p, size_t len) {
+    uint32_t sum = 0;
+    for (size_t i = 0; i + 1 < len; i += 2) sum += (p[i] << 8) | p[i + 1];
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    return static_cast<uint16_t>(~sum);
+}
+
+const Packet::Layer& Packet::last_ip() const {
+    for (auto l = layers_.rbegin(); l != layers_.rend(); ++l)
+        if (l->kind == Kind::Ipv4 || l->kind == Kind::Ipv6) return *l;
+    throw std::logic_error("no IP header to set");
+}
+
+Packet& Packet::ipv4_fragment(uint16_t offset_units, bool more) {
+    const Layer& ip = last_ip();
+    if (ip.kind != Kind::Ipv4) throw std::logic_error("ipv4_fragment after an IPv6 header");
+    put16(buf_, ip.offset + 6, static_cast<uint16_t>((more ? 0x2000 : 0) | (offset_units & 0x1fff)));
+    return *this;
+}
+
+Packet& Packet::ttl(uint8_t hops) {
+    const Layer& ip = last_ip();
+    buf_[ip.offset + (ip.kind == Kind::Ipv4 ? 8 : 7)] = hops;
+    return *this;
+}
 
 void Packet::push(Kind k, const std::vector<uint8_t>& hdr) {
     layers_.push_back({k, buf_.size()});

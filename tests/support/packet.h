@@ -32,6 +32,10 @@ public:
     Packet& ipv6_ext(uint8_t type, uint8_t len_units = 0);
     // A fragment header (RFC 8200 §4.5): offset in 8-octet units, M flag.
     Packet& ipv6_fragment(uint16_t offset_units, bool more);
+    // The last IPv4 header's fragment offset (8-octet units) and MF flag (RFC 791).
+    Packet& ipv4_fragment(uint16_t offset_units, bool more);
+    // The last IP header's TTL (IPv4) or hop limit (IPv6); both are 64 unless set.
+    Packet& ttl(uint8_t hops);
     Packet& udp(uint16_t sport = 1024, uint16_t dport = 9);
     Packet& tcp(uint16_t sport = 1024, uint16_t dport = 80);
     Packet& icmp_echo();    // ICMPv4 echo request
@@ -43,6 +47,9 @@ public:
     Packet& payload(size_t n, uint8_t fill = 0xab);
 
     std::vector<uint8_t> bytes() const;
+    // The IPv4 header checksum of hdr[0, len) as written into the header (RFC 791): over a
+    // header that carries its checksum, 0 when that checksum is right.
+    static uint16_t ipv4_checksum(const uint8_t* hdr, size_t len);
 
 private:
     enum class Kind { Eth, Vlan, Ipv4, Ipv6, Ipv6Ext, L4, Esp, Payload };
@@ -52,6 +59,7 @@ private:
     };
     void set_next(uint16_t ethertype, uint8_t ip_proto);
     void push(Kind k, const std::vector<uint8_t>& hdr);
+    const Layer& last_ip() const;
 
     std::vector<uint8_t> buf_;
     std::vector<Layer> layers_;

@@ -116,7 +116,7 @@ TEST(Params, EveryFamilyDefaultIsValid) {
 TEST(Families, UnknownProgramListsTheKnownOnes) {
     auto r = find_family("dorp");
     ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().message, "unknown program 'dorp' (programs: pass, drop, filter, baseline, redirect, afxdp, ipsec, hints; see 'xdpkit list')");
+    EXPECT_EQ(r.error().message, "unknown program 'dorp' (programs: pass, drop, filter, baseline, redirect, forward, afxdp, ipsec, hints; see 'xdpkit list')");
     EXPECT_TRUE(find_family("drop"));
 }
 

@@ -92,6 +92,7 @@ Result<CaptureRunReport> run_capture(const CaptureRunRequest& req) {
     if (f.device_bound)
         return make_error(EINVAL, "'{}' is a device-bound program: BPF_PROG_RUN cannot run a "
                                   "device-bound program; attach it to a device instead", f.name);
+    if (!f.run_refusal.empty()) return make_error(EINVAL, "'{}' {}", f.name, f.run_refusal);
     if (!f.set_up_with.empty())
         return make_error(EINVAL, "'{}' does nothing useful with empty maps; set it up with "
                                   "'{}' (the progs tests fill its maps to run it)",

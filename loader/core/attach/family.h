@@ -100,6 +100,9 @@ struct Family {
     // Before every load (attach, run, tests), after the params: for rodata the family derives
     // from the kernel rather than from the user (ipsec: whether its optional kfuncs exist).
     std::function<Result<void>(bpf_object*)> before_load = {};
+    // Why `xdpkit run` cannot run a family that is set up with its own command, when empty maps
+    // are not the whole story (forward: the FIB it asks is the namespace's, not the capture's).
+    std::string run_refusal = {};
 };
 
 // Builds Family::open for a bpftool skeleton type (the C++ statics bpftool generates).

@@ -9,6 +9,7 @@ const std::vector<const Family*>& all_families() {
         &filter_family(),
         &baseline_family(),
         &redirect_family(),
+        &forward_family(),
         &afxdp_family(),
         &ipsec_family(),
         &hints_family(),

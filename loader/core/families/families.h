@@ -14,6 +14,7 @@ const Family& drop_family();
 const Family& filter_family();
 const Family& baseline_family();
 const Family& redirect_family();
+const Family& forward_family();
 const Family& afxdp_family();
 const Family& ipsec_family();
 const Family& hints_family();

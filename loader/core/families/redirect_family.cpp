@@ -1,22 +1,13 @@
-#include <net/if.h>
-
 #include <xdpkit/redirect.h>
 
 #include "core/attach/counters.h"
+#include "core/kernel/interface.h"
 #include "core/net/redirect.h"
 #include "redirect.skel.h"
 #include "core/families/families.h"
 
 namespace xdpkit {
 namespace {
-
-// Counters are read in the namespace of the interface the program is attached to, which is
-// where its targets live too (a redirect never leaves the namespace).
-std::string device_name(uint32_t ifindex) {
-    char name[IF_NAMESIZE] = {};
-    if (ifindex && if_indextoname(ifindex, name)) return name;
-    return "ifindex " + std::to_string(ifindex);
-}
 
 std::string redirect_error_name(uint32_t slot) {
     switch (slot) {
@@ -54,7 +45,10 @@ const Family& redirect_family() {
         },
         true,
         skeleton_opener<redirect_bpf>(),
-        {CounterTable{REDIRECT_TARGET_COUNTERS_MAP, "target", device_name},
+        // Counters are read in the namespace of the interface the program is attached to, which is
+        // where its targets live too (a redirect never leaves the namespace).
+        {CounterTable{REDIRECT_TARGET_COUNTERS_MAP, "target",
+                      [](uint32_t ifindex) { return interface_label(static_cast<int>(ifindex)); }},
          CounterTable{REDIRECT_CPU_COUNTERS_MAP, "cpu",
                       [](uint32_t cpu) { return std::to_string(cpu); }},
          CounterTable{REDIRECT_CPUMAP_VERDICTS_MAP, "cpumap verdict", verdict_name},

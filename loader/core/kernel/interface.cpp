@@ -38,4 +38,9 @@ std::string interface_name(int ifindex) {
     return ::if_indextoname(static_cast<unsigned>(ifindex), buf) ? std::string(buf) : std::string();
 }
 
+std::string interface_label(int ifindex) {
+    const std::string name = ifindex ? interface_name(ifindex) : std::string();
+    return name.empty() ? "ifindex " + std::to_string(ifindex) : name;
+}
+
 }  // namespace xdpkit

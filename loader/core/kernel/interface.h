@@ -20,5 +20,7 @@ Result<void> check_ifname(const std::string& name);
 Result<Interface> find_interface(const std::string& name);
 std::vector<Interface> list_interfaces();
 std::string interface_name(int ifindex);  // empty when there is none
+// The name for a counter row or a map entry: "b1", or "ifindex 7" for one that is gone.
+std::string interface_label(int ifindex);
 
 }  // namespace xdpkit

@@ -45,26 +45,6 @@ std::vector<std::string> namespaces_holding(const std::string& ifname) {
     return found;
 }
 
-// A target beside the ingress device, able to take redirected frames.
-Result<Interface> resolve_target(const std::string& name, const Interface& ingress) {
-    auto iface = find_interface(name);
-    if (!iface) {
-        const auto elsewhere = namespaces_holding(name);
-        if (!elsewhere.empty()) {
-            std::string list;
-            for (const auto& ns : elsewhere) list += (list.empty() ? "'" : ", '") + ns + "'";
-            return make_error(EXDEV,
-                              "{} is not in network namespace '{}' with {} (it is in {}): "
-                              "XDP_REDIRECT only reaches devices of the namespace the frame "
-                              "arrived in; redirect into a veth whose peer is there instead",
-                              name, current_netns_name(), ingress.name, list);
-        }
-        return iface.error();
-    }
-    XDPKIT_TRY(require_redirect_target(iface->ifindex, iface->name));
-    return iface;
-}
-
 Result<std::vector<uint32_t>> plan_cpus(const RedirectRequest& req) {
     auto online = online_cpus();
     if (!online) return online.error();
@@ -144,12 +124,6 @@ Result<void> add_port(const LoadedProgram& prog, const char* map, uint32_t key,
     return update(prog, map, key, &val, target.name);
 }
 
-// "b1" for an ifindex of this namespace, the number for one that is gone.
-std::string device_text(uint32_t ifindex) {
-    const std::string name = interface_name(static_cast<int>(ifindex));
-    return name.empty() ? "ifindex " + std::to_string(ifindex) : name;
-}
-
 // Every key of a pinned hash-like map, in the kernel's order.
 std::vector<uint32_t> keys_of(int fd) {
     std::vector<uint32_t> keys;
@@ -169,22 +143,23 @@ std::string join(const std::vector<std::string>& parts) {
 
 }  // namespace
 
+std::vector<std::string> devmap_device_names(const std::string& map_pin) {
+    std::vector<std::string> names;
+    Fd fd(bpf_obj_get(map_pin.c_str()));
+    if (!fd.valid()) return names;
+    for (uint32_t key : keys_of(fd.get())) {
+        bpf_devmap_val val{};
+        if (bpf_map_lookup_elem(fd.get(), &key, &val) == 0 && val.ifindex)
+            names.push_back(interface_label(static_cast<int>(val.ifindex)));
+    }
+    return names;
+}
+
 std::vector<std::pair<std::string, std::string>> redirect_map_state(const std::string& dir) {
     std::vector<std::pair<std::string, std::string>> out;
     auto open = [&](const char* map) { return Fd(bpf_obj_get((dir + "/" + map).c_str())); };
 
-    // A devmap or devmap-hash entry as "b1" (+ "+prog" when it carries the egress program).
-    auto ports = [&](const char* map) {
-        std::vector<std::string> names;
-        Fd fd = open(map);
-        if (!fd.valid()) return names;
-        for (uint32_t key : keys_of(fd.get())) {
-            bpf_devmap_val val{};
-            if (bpf_map_lookup_elem(fd.get(), &key, &val) == 0 && val.ifindex)
-                names.push_back(device_text(val.ifindex));
-        }
-        return names;
-    };
+    auto ports = [&](const char* map) { return devmap_device_names(dir + "/" + map); };
     if (auto to = ports(REDIRECT_TX_PORT_MAP); !to.empty()) out.emplace_back("to", join(to));
     if (auto to = ports(REDIRECT_TX_PORT_HASH_MAP); !to.empty()) out.emplace_back("to", join(to));
     if (auto all = ports(REDIRECT_BROADCAST_MAP); !all.empty())
@@ -213,11 +188,31 @@ std::vector<std::pair<std::string, std::string>> redirect_map_state(const std::s
             MacAddress src, dst;
             std::memcpy(src.data(), m.src, src.size());
             std::memcpy(dst.data(), m.dst, dst.size());
-            rows.push_back(device_text(key) + ":" + to_string(src) + ">" + to_string(dst));
+            rows.push_back(interface_label(static_cast<int>(key)) + ":" + to_string(src) + ">" +
+                           to_string(dst));
         }
         if (!rows.empty()) out.emplace_back("egress-macs", join(rows));
     }
     return out;
+}
+
+Result<Interface> find_redirect_target(const std::string& name, const std::string& beside) {
+    auto iface = find_interface(name);
+    if (!iface) {
+        const auto elsewhere = namespaces_holding(name);
+        if (!elsewhere.empty()) {
+            std::string list;
+            for (const auto& ns : elsewhere) list += (list.empty() ? "'" : ", '") + ns + "'";
+            return make_error(EXDEV,
+                              "{} is not in network namespace '{}' with {} (it is in {}): "
+                              "XDP_REDIRECT only reaches devices of the namespace the frame "
+                              "arrived in; redirect into a veth whose peer is there instead",
+                              name, current_netns_name(), beside, list);
+        }
+        return iface.error();
+    }
+    XDPKIT_TRY(require_redirect_target(iface->ifindex, iface->name));
+    return iface;
 }
 
 const char* redirect_via_name(redirect_via via) {
@@ -263,7 +258,7 @@ Result<RedirectPlan> plan_redirect(const RedirectRequest& req) {
         : req.to.empty()                   ? std::vector<std::string>{}
                                            : std::vector<std::string>{req.to};
     for (const auto& name : names) {
-        auto t = resolve_target(name, plan.ingress);
+        auto t = find_redirect_target(name, plan.ingress.name);
         if (!t) return t.error();
         for (const auto& seen : plan.targets)
             if (seen.ifindex == t->ifindex)

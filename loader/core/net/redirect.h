@@ -61,8 +61,17 @@ Result<AttachResult> set_up_redirect(const Family& family, const RedirectPlan& p
 
 const char* redirect_via_name(redirect_via via);
 
+// A device of this namespace that can take redirected frames (ndo-xmit), found by name to be
+// a target beside the device `beside`; when it is not here, the error names the namespaces
+// that have a device called so (XDP_REDIRECT never leaves the namespace).
+Result<Interface> find_redirect_target(const std::string& name, const std::string& beside);
+
 // What a pinned redirect stage's maps hold, for `status`: "to" (devmap, devmap-hash),
 // "broadcast", "cpus" with their queue size, "egress-macs". Read in the stage's namespace.
 std::vector<std::pair<std::string, std::string>> redirect_map_state(const std::string& stage_dir);
+
+// The devices of a pinned devmap or devmap-hash, in the kernel's order: "b1" for a device of
+// this namespace, "ifindex N" for one that is gone. Empty when the pin cannot be opened.
+std::vector<std::string> devmap_device_names(const std::string& map_pin);
 
 }  // namespace xdpkit
